@@ -1,0 +1,5 @@
+"""`python -m prospectr` runs the command-line interface."""
+
+from prospectr.cli import main
+
+main()

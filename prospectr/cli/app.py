@@ -1,0 +1,201 @@
+"""The Typer app, its global options, and what every command shares.
+
+Commands live in sibling modules by room (leads, pipeline, activity, ...), each
+decorating ``app`` from here. This module holds no business rule: it opens the
+database, runs one unit of work per command, prints, and turns errors into one
+line on stderr with the error's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from prospectr import config
+from prospectr.errors import Ambiguous, ProspectrError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+app = typer.Typer(
+    name="prospectr",
+    help=(
+        "prospectr: a terminal prospect tracker. Capture leads, qualify them (BANT),"
+        " keep notes, never miss a birthday or a follow-up.\n\n"
+        "Run without a command to open the full-screen workspace (TUI)."
+    ),
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+
+
+class State:
+    """Per-invocation settings from the global options."""
+
+    db: str | None = None
+    _engine: Engine | None = None
+
+
+state = State()
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database file or URL (default: $PROSPECTR_DB, else "
+            "prospectr.db in the user data dir; see 'prospectr where').",
+            metavar="PATH|URL",
+        ),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    """prospectr: capture, qualify and follow up on leads from the terminal."""
+    if version:
+        from prospectr import __version__
+
+        typer.echo(f"prospectr {__version__}")
+        raise typer.Exit(0)
+    state.db = db
+    state._engine = None
+    if ctx.invoked_subcommand is None:
+        from prospectr.cli.tui import open_tui
+
+        open_tui()
+
+
+def db_url() -> str:
+    """The database URL for this invocation."""
+    return config.resolve_db(state.db)
+
+
+def engine() -> Engine:
+    """The engine for this invocation, opened (and migrated) once."""
+    if state._engine is None:
+        from prospectr.db import open_database
+
+        state._engine = guarded(lambda: open_database(db_url()))
+    return state._engine
+
+
+def now() -> datetime:
+    """The current local time (frozen by ``PROSPECTR_NOW``)."""
+    return config.now()
+
+
+def today() -> date:
+    """Today's date (frozen by ``PROSPECTR_NOW``)."""
+    return config.now().date()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit with ``code``."""
+    sys.stderr.write(f"error: {printable(message)}\n")
+    raise typer.Exit(code)
+
+
+def report_error(exc: ProspectrError) -> NoReturn:
+    """Print a ProspectrError as one line (plus candidates when ambiguous) and exit."""
+    if isinstance(exc, Ambiguous):
+        sys.stderr.write(f"error: {printable(str(exc))}\n")
+        for lead_id, name in exc.candidates:
+            sys.stderr.write(f"  #{lead_id}  {printable(name)}\n")
+        raise typer.Exit(exc.exit_code)
+    fail(str(exc), exc.exit_code)
+
+
+def guarded(fn: Any) -> Any:
+    """Call ``fn()``, turning prospectr and database errors into a one-line exit."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return fn()
+    except ProspectrError as exc:
+        report_error(exc)
+    except SQLAlchemyError as exc:
+        from prospectr.db import translate_db_error
+
+        report_error(translate_db_error(exc))
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), 5)
+
+
+@contextmanager
+def unit(*, write: bool = True) -> Iterator[Session]:
+    """One unit of work for a command: commit on success; one-line error and exit on failure."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from prospectr.db import session_scope, translate_db_error
+
+    eng = engine()
+    try:
+        with session_scope(eng, write=write) as session:
+            yield session
+    except ProspectrError as exc:
+        report_error(exc)
+    except SQLAlchemyError as exc:
+        report_error(translate_db_error(exc))
+
+
+# --- output ----------------------------------------------------------------------
+
+_console: Console | None = None
+
+
+def console() -> Console:
+    """The stdout console: no markup, no highlighting; honours NO_COLOR."""
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
+    return _console
+
+
+def printable(value: object) -> str:
+    """Text safe for a terminal: control characters shown as visible escapes."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def literal(value: object, style: str = "") -> Text:
+    """A rich Text that shows ``value`` literally (never parsed as markup)."""
+    from rich.text import Text
+
+    return Text(printable(value), style=style)
+
+
+def echo(value: object = "") -> None:
+    """Print one plain line (user text is never interpreted)."""
+    console().print(literal(value))
+
+
+def print_json(data: Any) -> None:
+    """Print data as JSON (UTF-8, indented, stable key order as built)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def is_tty() -> bool:
+    """True when stdin and stdout are terminals (prompts allowed)."""
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable shape, see README).")]

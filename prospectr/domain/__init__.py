@@ -1,0 +1,104 @@
+"""The one business layer: capture, qualification, notes, reminders, stages.
+
+Plain functions that take a SQLModel ``Session`` (keyword ``session`` or first
+argument) and, where dates matter, ``today``/``now``. They never commit and
+never print; the CLI and the TUI call them inside ``db.session_scope``.
+This package imports neither typer, textual nor rich.
+"""
+
+from prospectr.domain.activity import (
+    add_followup,
+    complete_followup,
+    customer_status,
+    due_followups,
+    get_followup,
+    log_interaction,
+    money,
+    open_followups,
+    parse_amount,
+    record_sale,
+    snooze_followup,
+)
+from prospectr.domain.agenda import Agenda, agenda, hot_without_next_step, upcoming_birthdays
+from prospectr.domain.dates import Birthday, parse_birthday, parse_date
+from prospectr.domain.leads import (
+    add_lead,
+    delete_lead,
+    display_name,
+    find_duplicate,
+    get_lead,
+    resolve_lead,
+    resolve_stage,
+    update_lead,
+)
+from prospectr.domain.qualify import (
+    BANT,
+    TEMPERATURES,
+    lead_temperature,
+    parse_answer,
+    qualify,
+    temperature,
+)
+from prospectr.domain.search import LeadQuery, LeadRow, count_matching, list_leads
+from prospectr.domain.stages import (
+    add_stage,
+    list_stages,
+    move_lead,
+    neighbour_stage,
+    rename_stage,
+    reorder_stage,
+    restore_stage,
+    retire_stage,
+    stage_counts,
+)
+from prospectr.domain.views import LeadDetail, lead_detail
+
+__all__ = [
+    "BANT",
+    "TEMPERATURES",
+    "Agenda",
+    "Birthday",
+    "LeadDetail",
+    "LeadQuery",
+    "LeadRow",
+    "add_followup",
+    "add_lead",
+    "add_stage",
+    "agenda",
+    "complete_followup",
+    "count_matching",
+    "customer_status",
+    "delete_lead",
+    "display_name",
+    "due_followups",
+    "find_duplicate",
+    "get_followup",
+    "get_lead",
+    "hot_without_next_step",
+    "lead_detail",
+    "lead_temperature",
+    "list_leads",
+    "list_stages",
+    "log_interaction",
+    "money",
+    "move_lead",
+    "neighbour_stage",
+    "open_followups",
+    "parse_amount",
+    "parse_answer",
+    "parse_birthday",
+    "parse_date",
+    "qualify",
+    "record_sale",
+    "rename_stage",
+    "reorder_stage",
+    "resolve_lead",
+    "resolve_stage",
+    "restore_stage",
+    "retire_stage",
+    "snooze_followup",
+    "stage_counts",
+    "temperature",
+    "update_lead",
+    "upcoming_birthdays",
+]

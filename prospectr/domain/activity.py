@@ -1,0 +1,199 @@
+"""Keeping in touch: notes and logged contacts, follow-ups, and sales."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from prospectr.domain.text import clean, fold
+from prospectr.errors import InvalidInput, NotFound
+from prospectr.models import INTERACTION_KINDS, FollowUp, Interaction, Lead, Sale, Stage
+
+
+def log_interaction(
+    session: Session, lead: Lead, *, text: str, at: datetime, kind: str = "note"
+) -> Interaction:
+    """Log a note or a contact (call, sms, chat, email, social, meeting).
+
+    Every kind but a plain note counts as a contact (``last_contact_at``).
+    """
+    kind = clean(kind).lower()
+    if kind not in INTERACTION_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(INTERACTION_KINDS)}, not {kind!r}")
+    body = clean(text, multiline=True)
+    if not body and kind == "note":
+        raise InvalidInput("a note needs some text")
+    assert lead.id is not None
+    item = Interaction(lead_id=lead.id, kind=kind, at=at, text=body)
+    session.add(item)
+    if kind != "note" and (lead.last_contact_at is None or at > lead.last_contact_at):
+        lead.last_contact_at = at
+    if body:
+        lead.search_text = f"{lead.search_text}\n{fold(body)}"
+    lead.updated_at = max(lead.updated_at, at)
+    session.add(lead)
+    session.flush()
+    return item
+
+
+def interactions(session: Session, lead_id: int) -> list[Interaction]:
+    """A lead's timeline, newest first."""
+    return list(
+        session.exec(
+            select(Interaction)
+            .where(col(Interaction.lead_id) == lead_id)
+            .order_by(col(Interaction.at).desc(), col(Interaction.id).desc())
+        )
+    )
+
+
+# --- follow-ups -----------------------------------------------------------------
+
+
+def add_followup(
+    session: Session, lead: Lead, *, due: date, now: datetime, text: str = ""
+) -> FollowUp:
+    """A dated reminder to contact the lead again."""
+    assert lead.id is not None
+    item = FollowUp(lead_id=lead.id, due=due, text=clean(text), created_at=now)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def get_followup(session: Session, followup_id: int) -> FollowUp:
+    """A follow-up by id. Raises NotFound."""
+    item = session.get(FollowUp, followup_id)
+    if item is None:
+        raise NotFound(f"no follow-up #{followup_id}")
+    return item
+
+
+def complete_followup(session: Session, item: FollowUp, *, now: datetime) -> FollowUp:
+    """Mark a follow-up done."""
+    if item.done_at is not None:
+        raise InvalidInput(f"follow-up #{item.id} is already done")
+    item.done_at = now
+    session.add(item)
+    session.flush()
+    return item
+
+
+def snooze_followup(session: Session, item: FollowUp, *, until: date) -> FollowUp:
+    """Move an open follow-up to a new due date."""
+    if item.done_at is not None:
+        raise InvalidInput(f"follow-up #{item.id} is already done")
+    item.due = until
+    session.add(item)
+    session.flush()
+    return item
+
+
+def open_followups(session: Session, lead_id: int) -> list[FollowUp]:
+    """A lead's open follow-ups, soonest first."""
+    return list(
+        session.exec(
+            select(FollowUp)
+            .where(col(FollowUp.lead_id) == lead_id, col(FollowUp.done_at).is_(None))
+            .order_by(col(FollowUp.due), col(FollowUp.id))
+        )
+    )
+
+
+def followups_of(session: Session, lead_id: int) -> list[FollowUp]:
+    """All of a lead's follow-ups: open ones first by due date, then done ones."""
+    items = session.exec(select(FollowUp).where(col(FollowUp.lead_id) == lead_id))
+    return sorted(items, key=lambda f: (f.done_at is not None, f.due, f.id or 0))
+
+
+def due_followups(
+    session: Session, *, today: date, days: int = 0
+) -> list[tuple[FollowUp, Lead]]:
+    """Open follow-ups due on or before ``today + days`` (overdue ones included), by due date."""
+    horizon = today + timedelta(days=days)
+    rows = session.exec(
+        select(FollowUp, Lead)
+        .join(Lead, col(Lead.id) == col(FollowUp.lead_id))
+        .where(col(FollowUp.done_at).is_(None), col(FollowUp.due) <= horizon)
+        .order_by(col(FollowUp.due), col(Lead.name_key), col(FollowUp.id))
+    )
+    return [(f, lead) for f, lead in rows]
+
+
+# --- sales ------------------------------------------------------------------------
+
+
+def parse_amount(value: str | Decimal | int | float) -> Decimal:
+    """An exact amount with at most two decimals, not negative."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise InvalidInput(f"not an amount: {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidInput(f"not an amount: {value!r}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(f"amount has more than two decimals: {value!r}")
+    if amount >= Decimal("10000000000"):
+        raise InvalidInput(f"amount too large: {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def record_sale(
+    session: Session,
+    lead: Lead,
+    *,
+    amount: str | Decimal | int | float,
+    on: date,
+    now: datetime,
+    description: str = "",
+) -> Sale:
+    """Record a purchase. The first sale moves the lead to the won stage."""
+    from prospectr.domain.stages import move_lead
+
+    value = parse_amount(amount)
+    assert lead.id is not None
+    sale = Sale(lead_id=lead.id, date=on, amount_cents=int(value * 100), description=clean(description))
+    session.add(sale)
+    stage = session.get(Stage, lead.stage_id)
+    if stage is None or stage.kind != "won":
+        won = session.exec(
+            select(Stage)
+            .where(col(Stage.kind) == "won", col(Stage.retired).is_(False))
+            .order_by(col(Stage.position))
+        ).first()
+        if won is not None:
+            move_lead(session, lead, won, now=now, reason="sale", automatic=True)
+    session.flush()
+    return sale
+
+
+def sales_of(session: Session, lead_id: int) -> list[Sale]:
+    """A lead's sales, oldest first."""
+    return list(
+        session.exec(
+            select(Sale).where(col(Sale.lead_id) == lead_id).order_by(col(Sale.date), col(Sale.id))
+        )
+    )
+
+
+def customer_status(sale_count: int) -> str:
+    """"" (no sale), "customer" (one sale) or "repeat customer" (two or more)."""
+    if sale_count >= 2:
+        return "repeat customer"
+    return "customer" if sale_count == 1 else ""
+
+
+def sale_count(session: Session, lead_id: int) -> int:
+    """How many sales a lead has."""
+    return int(
+        session.exec(select(func.count()).select_from(Sale).where(col(Sale.lead_id) == lead_id)).one()
+    )
+
+
+def money(cents: int) -> Decimal:
+    """Cents as an exact Decimal amount."""
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+

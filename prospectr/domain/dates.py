@@ -1,0 +1,228 @@
+"""The one date parser, and birthday arithmetic.
+
+Every rule takes ``today`` as an argument, so tests can freeze it.
+
+Accepted forms (case-insensitive):
+- ISO: ``2026-12-01``; month-day with a dash: ``12-01`` or ``--12-01``
+  (the next such day for a due date; no year for a birthday);
+- day first with a slash or dot: ``1/12``, ``01.12.2026``;
+- month names in English: ``1 Dec``, ``Dec 1 2026``, ``15 March``;
+- words: ``today``, ``tomorrow``, ``yesterday``, ``monday`` .. ``sunday``,
+  ``next friday``, ``next week``, ``next month``;
+- offsets: ``+3d``, ``+2w``, ``+1m``, ``+1y``, ``-2d``, ``in 3 days``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from prospectr.errors import InvalidInput
+
+_WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
+    )
+    for name in names
+}
+_OFFSET_RE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$")
+_IN_RE = re.compile(r"^in\s+(\d{1,4})\s+(day|week|month|year)s?$")
+_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_MD_DASH_RE = re.compile(r"^(?:--)?(\d{1,2})-(\d{1,2})$")
+_DMY_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """A birthday: month and day always, the year only when known."""
+
+    month: int
+    day: int
+    year: int | None = None
+
+    def __str__(self) -> str:
+        if self.year is None:
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    @property
+    def md(self) -> int:
+        """month * 100 + day: the indexed key of birthday windows."""
+        return self.month * 100 + self.day
+
+
+def _add(today: date, n: int, unit: str) -> date:
+    from dateutil.relativedelta import relativedelta
+
+    if unit == "d":
+        return today + timedelta(days=n)
+    if unit == "w":
+        return today + timedelta(weeks=n)
+    if unit == "m":
+        return today + relativedelta(months=n)
+    return today + relativedelta(years=n)
+
+
+def _real_date(year: int, month: int, day: int, original: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidInput(f"not a real date: {original!r}") from None
+
+
+def _full_year(year_text: str, today: date) -> int:
+    year = int(year_text)
+    if len(year_text) == 2:
+        year += 2000 if year <= today.year % 100 + 10 else 1900
+    return year
+
+
+def _next_month_day(month: int, day: int, today: date, original: str) -> date:
+    """The next date (today included) with this month and day."""
+    _check_month_day(month, day, original)
+    for year in range(today.year, today.year + 9):
+        if month == 2 and day == 29 and not calendar.isleap(year):
+            continue
+        candidate = date(year, month, day)
+        if candidate >= today:
+            return candidate
+    raise InvalidInput(f"not a real date: {original!r}")  # pragma: no cover
+
+
+def _check_month_day(month: int, day: int, original: str) -> None:
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2000, month)[1]:
+        raise InvalidInput(f"not a real date: {original!r}")
+
+
+def parse_date(text: str, today: date) -> date:
+    """Parse a date as users type it. Raises InvalidInput with the reason."""
+    original = text
+    s = " ".join(text.strip().lower().split())
+    if not s:
+        raise InvalidInput("empty date")
+    if s in ("today", "now"):
+        return today
+    if s in ("tomorrow", "tmr", "tmrw"):
+        return today + timedelta(days=1)
+    if s == "yesterday":
+        return today - timedelta(days=1)
+    if s == "next week":
+        return today + timedelta(weeks=1)
+    if s == "next month":
+        return _add(today, 1, "m")
+    if m := _OFFSET_RE.match(s):
+        n = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+        return _add(today, n, m.group(3))
+    if m := _IN_RE.match(s):
+        return _add(today, int(m.group(1)), m.group(2)[0])
+    words = s.split()
+    if words[-1] in _WEEKDAYS and len(words) <= 2 and words[0] in ("next", "this", words[-1]):
+        ahead = (_WEEKDAYS[words[-1]] - today.weekday()) % 7
+        if ahead == 0 and words[0] != "this":
+            ahead = 7
+        return today + timedelta(days=ahead)
+    if m := _ISO_RE.match(s):
+        return _real_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), original)
+    if m := _MD_DASH_RE.match(s):
+        return _next_month_day(int(m.group(1)), int(m.group(2)), today, original)
+    if m := _DMY_RE.match(s):
+        day, month = int(m.group(1)), int(m.group(2))
+        if m.group(3):
+            return _real_date(_full_year(m.group(3), today), month, day, original)
+        return _next_month_day(month, day, today, original)
+    parsed = _parse_words(s, original)
+    day, month, year = parsed
+    if year is None:
+        return _next_month_day(month, day, today, original)
+    return _real_date(year, month, day, original)
+
+
+def _parse_words(s: str, original: str) -> tuple[int, int, int | None]:
+    """Day, month and (maybe) year from text with an English month name."""
+    if not re.search(r"[a-z]", s) or not re.search(r"\d", s):
+        raise InvalidInput(f"not a date: {original!r}")
+    from dateutil import parser as du
+
+    try:
+        # Two different defaults reveal whether the text named a day and a year.
+        a = du.parse(s, default=datetime(2000, 1, 1), dayfirst=True)
+        b = du.parse(s, default=datetime(2004, 1, 2), dayfirst=True)
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"not a date: {original!r}") from None
+    if a.time() != time(0, 0) or a.day != b.day:
+        raise InvalidInput(f"not a date: {original!r}")
+    year = a.year if a.year == b.year else None
+    return a.day, a.month, year
+
+
+def parse_birthday(text: str) -> Birthday:
+    """Parse a birthday; the year is optional ("03-15", "15 March", "1986-03-15").
+
+    Feb 29 without a year is valid; with a year it must be a leap year.
+    """
+    original = text
+    s = " ".join(text.strip().lower().split())
+    if not s:
+        raise InvalidInput("empty birthday")
+    year: int | None
+    if m := _ISO_RE.match(s):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    elif m := _MD_DASH_RE.match(s):
+        year, month, day = None, int(m.group(1)), int(m.group(2))
+    elif m := _DMY_RE.match(s):
+        day, month = int(m.group(1)), int(m.group(2))
+        year = _full_year(m.group(3), date.today()) if m.group(3) else None
+    else:
+        day, month, year = _parse_words(s, original)
+    _check_month_day(month, day, original)
+    if year is not None:
+        _real_date(year, month, day, original)
+        if not 1900 <= year <= 2100:
+            raise InvalidInput(f"birth year out of range: {original!r}")
+    return Birthday(month, day, year)
+
+
+def occurrence(month: int, day: int, year: int) -> date:
+    """The day a birthday is celebrated in ``year``: Feb 29 falls on Feb 28 in common years."""
+    if month == 2 and day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return date(year, month, day)
+
+
+def next_occurrence(month: int, day: int, today: date) -> date:
+    """The next celebration of a birthday, today included."""
+    this_year = occurrence(month, day, today.year)
+    return this_year if this_year >= today else occurrence(month, day, today.year + 1)
+
+
+def md_ranges(start: date, end: date) -> list[tuple[int, int]]:
+    """Inclusive ``month*100+day`` ranges covering the celebrations in [start, end].
+
+    Crosses the new year by splitting; adds Feb 29 where Feb 28 of a common year
+    is in the window (that is when Feb 29 birthdays are celebrated).
+    """
+    ranges: list[tuple[int, int]] = []
+    if end < start:
+        return ranges
+    if (end - start).days >= 365:
+        return [(101, 1231)]
+    cursor = start
+    while cursor <= end:
+        seg_end = min(end, date(cursor.year, 12, 31))
+        ranges.append((cursor.month * 100 + cursor.day, seg_end.month * 100 + seg_end.day))
+        feb28 = date(cursor.year, 2, 28)
+        if not calendar.isleap(cursor.year) and cursor <= feb28 <= seg_end:
+            ranges.append((229, 229))
+        cursor = seg_end + timedelta(days=1)
+    return ranges

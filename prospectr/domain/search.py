@@ -1,0 +1,205 @@
+"""Listing and search: filters, sorting and paging done in the database.
+
+Search is case- and accent-insensitive: the query is folded the same way as the
+stored ``search_text`` column, and matched with an escaped ``LIKE`` (portable to
+every backend; user wildcards are plain characters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from prospectr.domain.qualify import BANT, temperature, temperature_clause
+from prospectr.domain.text import fold, like_escape, normalize_label
+from prospectr.errors import InvalidInput
+from prospectr.models import FollowUp, Lead, LeadTag, Sale, Stage
+
+SORTS = ("name", "created", "updated", "stage", "last-contact", "followup", "source", "company")
+
+
+@dataclass
+class LeadQuery:
+    """Filters for ``list``/``search``/``export``; empty fields do not filter."""
+
+    text: str = ""
+    stage: str | None = None
+    temperature: str | None = None
+    source: str | None = None
+    tag: str | None = None
+    city: str | None = None
+    due: bool = False
+    sort: str = "name"
+    descending: bool = False
+    ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class LeadRow:
+    """One line of a lead list."""
+
+    id: int
+    name: str
+    company: str | None
+    email: str | None
+    phone: str | None
+    stage: str
+    temperature: str
+    source: str | None
+    city: str | None
+    next_followup: date | None
+    last_contact: datetime | None
+    created_at: datetime
+    sales: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable ``--json`` shape of a list row."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "company": self.company,
+            "email": self.email,
+            "phone": self.phone,
+            "stage": self.stage,
+            "temperature": self.temperature,
+            "source": self.source,
+            "city": self.city,
+            "next_followup": self.next_followup.isoformat() if self.next_followup else None,
+            "last_contact": self.last_contact.isoformat(timespec="seconds")
+            if self.last_contact
+            else None,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "sales": self.sales,
+        }
+
+
+def _next_followup() -> Any:
+    return (
+        select(func.min(FollowUp.due))
+        .where(col(FollowUp.lead_id) == col(Lead.id), col(FollowUp.done_at).is_(None))
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+
+
+def _sales_count() -> Any:
+    return (
+        select(func.count(col(Sale.id)))
+        .where(col(Sale.lead_id) == col(Lead.id))
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+
+
+def _conditions(session: Session, query: LeadQuery, today: date) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    for word in fold(query.text).split():
+        conds.append(col(Lead.search_text).like(f"%{like_escape(word)}%", escape="\\"))
+    if query.stage:
+        from prospectr.domain.leads import resolve_stage
+
+        conds.append(col(Lead.stage_id) == resolve_stage(session, query.stage).id)
+    if query.temperature:
+        conds.append(temperature_clause(query.temperature.strip().lower()))
+    if query.source:
+        conds.append(col(Lead.source) == normalize_label(query.source))
+    if query.city:
+        conds.append(func.lower(col(Lead.city)) == query.city.strip().lower())
+    if query.tag:
+        tag = normalize_label(query.tag)
+        conds.append(
+            exists().where(and_(col(LeadTag.lead_id) == col(Lead.id), col(LeadTag.tag) == tag))
+        )
+    if query.due:
+        conds.append(
+            exists().where(
+                and_(
+                    col(FollowUp.lead_id) == col(Lead.id),
+                    col(FollowUp.done_at).is_(None),
+                    col(FollowUp.due) <= today,
+                )
+            )
+        )
+    if query.ids:
+        conds.append(col(Lead.id).in_(query.ids))
+    return conds
+
+
+def count_matching(session: Session, query: LeadQuery, *, today: date) -> int:
+    """How many leads match the query (for paging)."""
+    stmt = select(func.count()).select_from(Lead).where(*_conditions(session, query, today))
+    return int(session.exec(stmt).one())
+
+
+def list_leads(
+    session: Session,
+    query: LeadQuery,
+    *,
+    today: date,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> list[LeadRow]:
+    """A page of leads matching ``query``, sorted in the database."""
+    if query.sort not in SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {query.sort!r}")
+    nxt = _next_followup().label("next_followup")
+    sales = _sales_count().label("sales")
+    stmt = (
+        select(Lead, Stage.name, nxt, sales)
+        .join(Stage, col(Stage.id) == col(Lead.stage_id))
+        .where(*_conditions(session, query, today))
+    )
+    key: Any = {
+        "name": col(Lead.name_key),
+        "created": col(Lead.created_at),
+        "updated": col(Lead.updated_at),
+        "stage": col(Stage.position),
+        "last-contact": col(Lead.last_contact_at),
+        "followup": nxt,
+        "source": col(Lead.source),
+        "company": col(Lead.company),
+    }[query.sort]
+    if query.descending:
+        order = [key.desc().nulls_last(), col(Lead.id).desc()]
+    else:
+        order = [key.asc().nulls_last(), col(Lead.id)]
+    if query.sort != "name":
+        order.insert(1, col(Lead.name_key))
+    stmt = stmt.order_by(*order).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows: list[LeadRow] = []
+    for lead, stage_name, next_due, n_sales in session.execute(stmt):
+        rows.append(
+            LeadRow(
+                id=lead.id,
+                name=lead.name or lead.company or "",
+                company=lead.company,
+                email=lead.email,
+                phone=lead.phone,
+                stage=stage_name,
+                temperature=temperature({k: getattr(lead, k) for k in BANT}),
+                source=lead.source,
+                city=lead.city,
+                next_followup=_as_date(next_due),
+                last_contact=lead.last_contact_at,
+                created_at=lead.created_at,
+                sales=int(n_sales or 0),
+            )
+        )
+    return rows
+
+
+def _as_date(value: Any) -> date | None:
+    """Aggregates over a Date column come back as text on SQLite."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+__all__ = ["SORTS", "LeadQuery", "LeadRow", "count_matching", "list_leads"]

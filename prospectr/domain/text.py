@@ -1,0 +1,99 @@
+"""Text rules: cleaning user input, folding for search, email and phone checks.
+
+Cleaning happens at capture, so what is stored is already safe to show:
+control characters (ESC and friends), zero-width and bidirectional-override
+characters are removed from every field; notes keep newlines and tabs. This is
+what stops a stored name from moving the cursor or disguising itself as
+another lead in a list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from prospectr.errors import InvalidInput
+
+# Letters that carry no combining mark under NFKD but that users type without
+# the stroke: Vietnamese đ, Nordic ø, Polish ł, Turkish ı, ligatures.
+_FOLD_EXTRA = str.maketrans(
+    {"đ": "d", "ø": "o", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "ħ": "h", "ŧ": "t"}
+)
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+MIN_PHONE_DIGITS = 7
+
+
+def _keep(ch: str, multiline: bool) -> bool:
+    if multiline and ch in "\n\t":
+        return True
+    cat = unicodedata.category(ch)
+    # Cc: control bytes (ESC, BEL, CR...); Cf: zero-width and bidi controls;
+    # Cs/Co/Cn: surrogates, private use, unassigned code points.
+    return not (cat[0] == "C" or cat in ("Zl", "Zp"))
+
+
+def clean(value: str | None, *, multiline: bool = False) -> str:
+    """Trim, NFC-normalise and strip control/format characters from user text.
+
+    Single-line fields also collapse runs of white space to one space.
+    """
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", value)
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(not _keep(ch, multiline) for ch in text):
+        text = "".join(ch for ch in text if _keep(ch, multiline))
+    if not multiline:
+        text = " ".join(text.split())
+    return text.strip()
+
+
+def clean_optional(value: str | None) -> str | None:
+    """``clean`` that maps an empty result to None (for optional columns)."""
+    text = clean(value)
+    return text or None
+
+
+def fold(value: str | None) -> str:
+    """Case- and accent-folded text for search keys: "Nguyễn" -> "nguyen"."""
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFKD", value.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.translate(_FOLD_EXTRA)
+
+
+def like_escape(value: str) -> str:
+    """Escape LIKE wildcards so user text is matched literally (use ESCAPE '\\')."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def normalize_email(value: str | None) -> str | None:
+    """Lower-cased, validated email, or None when empty. Raises InvalidInput."""
+    text = clean(value)
+    if not text:
+        return None
+    text = text.lower()
+    if len(text) > 254 or not _EMAIL_RE.match(text):
+        raise InvalidInput(f"invalid email: {text!r}")
+    return text
+
+
+def phone_key(value: str | None) -> str | None:
+    """The digits of a phone number (its duplicate key), or None when empty.
+
+    Raises InvalidInput when the number has fewer than 7 digits.
+    """
+    text = clean(value)
+    if not text:
+        return None
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
+    if len(digits) < MIN_PHONE_DIGITS:
+        raise InvalidInput(f"invalid phone: {text!r} (needs at least {MIN_PHONE_DIGITS} digits)")
+    return digits
+
+
+def normalize_label(value: str | None) -> str:
+    """Sources and tags: cleaned, case-folded, inner spaces kept single."""
+    return clean(value).casefold()

@@ -1,0 +1,206 @@
+"""Schema migrations: an ordered list of steps, each applied once, in a transaction.
+
+A step's table definitions are frozen copies, written with SQLAlchemy Core so
+they run on SQLite and PostgreSQL alike. Never edit a released step: add one.
+``tests/domain/test_migrations.py`` checks that the migrated schema matches
+``prospectr.models``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+)
+
+DEFAULT_STAGES: list[dict[str, object]] = [
+    {"name": "new", "key": "new", "kind": "open"},
+    {"name": "qualified", "key": "qualified", "kind": "open"},
+    {"name": "contacted", "key": "contacted", "kind": "open"},
+    {"name": "nurturing", "key": "nurturing", "kind": "open"},
+    {"name": "won", "key": "won", "kind": "won"},
+    {"name": "lost", "key": "lost", "kind": "lost", "requires_reason": True},
+    {"name": "not-now", "key": "not_now", "kind": "parked", "requires_followup": True},
+    {"name": "cold", "key": "cold", "kind": "parked"},
+]
+
+
+def _v1_initial(conn: Connection) -> None:
+    """Version 1: the whole schema and the default pipeline."""
+    md = MetaData()
+    Table(
+        "schema_version",
+        md,
+        Column("version", Integer, primary_key=True, autoincrement=False),
+        Column("applied_at", String, nullable=False),
+    )
+    stage = Table(
+        "stage",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("name", String, nullable=False, unique=True),
+        Column("key", String, unique=True),
+        Column("position", Integer, nullable=False),
+        Column("kind", String, nullable=False),
+        Column("requires_reason", Boolean, nullable=False),
+        Column("requires_followup", Boolean, nullable=False),
+        Column("retired", Boolean, nullable=False),
+    )
+    Table(
+        "lead",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("name", String, nullable=False),
+        Column("name_key", String, nullable=False, index=True),
+        Column("given_name", String),
+        Column("family_name", String),
+        Column("email", String, index=True),
+        Column("phone", String),
+        Column("phone_key", String, index=True),
+        Column("company", String),
+        Column("title", String),
+        Column("city", String, index=True),
+        Column("country", String),
+        Column("source", String, index=True),
+        Column(
+            "referred_by_id", Integer, ForeignKey("lead.id", ondelete="SET NULL"), index=True
+        ),
+        Column("bday_month", Integer),
+        Column("bday_day", Integer),
+        Column("bday_year", Integer),
+        Column("bday_md", Integer),
+        Column("stage_id", Integer, ForeignKey("stage.id"), nullable=False, index=True),
+        Column("stage_since", DateTime),
+        Column("budget", String, nullable=False),
+        Column("budget_note", String),
+        Column("authority", String, nullable=False),
+        Column("authority_note", String),
+        Column("need", String, nullable=False),
+        Column("need_note", String),
+        Column("timeline", String, nullable=False),
+        Column("timeline_note", String),
+        Column("do_not_contact", Boolean, nullable=False),
+        Column("lost_reason", String),
+        Column("custom", JSON),
+        Column("search_text", String, nullable=False),
+        Column("last_contact_at", DateTime, index=True),
+        Column("created_at", DateTime, nullable=False, index=True),
+        Column("updated_at", DateTime, nullable=False),
+        Index("ix_lead_bday", "bday_md"),
+        Index("ix_lead_bant", "need", "budget", "timeline"),
+    )
+    Table(
+        "lead_tag",
+        md,
+        Column("lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True),
+        Column("tag", String, primary_key=True, index=True),
+    )
+    Table(
+        "interaction",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("kind", String, nullable=False),
+        Column("at", DateTime, nullable=False, index=True),
+        Column("text", String, nullable=False),
+    )
+    Table(
+        "stage_history",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("from_stage_id", Integer, ForeignKey("stage.id")),
+        Column("to_stage_id", Integer, ForeignKey("stage.id"), nullable=False, index=True),
+        Column("at", DateTime, nullable=False),
+        Column("reason", String),
+    )
+    Table(
+        "follow_up",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("due", Date, nullable=False),
+        Column("text", String, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("done_at", DateTime),
+        Index("ix_follow_up_open", "done_at", "due"),
+    )
+    Table(
+        "sale",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("date", Date, nullable=False),
+        Column("amount_cents", Integer, nullable=False),
+        Column("description", String, nullable=False),
+    )
+    Table(
+        "setting",
+        md,
+        Column("key", String, primary_key=True),
+        Column("value", JSON),
+    )
+    Table(
+        "import_batch",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("created_at", DateTime, nullable=False),
+        Column("path", String, nullable=False),
+        Column("format", String, nullable=False),
+        Column("counts", JSON),
+        Column("undone_at", DateTime),
+    )
+    Table(
+        "import_item",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "batch_id",
+            Integer,
+            ForeignKey("import_batch.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("lead_id", Integer, nullable=False, index=True),
+        Column("action", String, nullable=False),
+        Column("before", JSON),
+    )
+    md.create_all(conn)
+    rows = [
+        {
+            "name": s["name"],
+            "key": s["key"],
+            "position": i,
+            "kind": s["kind"],
+            "requires_reason": bool(s.get("requires_reason", False)),
+            "requires_followup": bool(s.get("requires_followup", False)),
+            "retired": False,
+        }
+        for i, s in enumerate(DEFAULT_STAGES)
+    ]
+    conn.execute(insert(stage), rows)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+LATEST = len(MIGRATIONS)
