@@ -72,8 +72,10 @@ def _root(
 
         typer.echo(f"prospectr {__version__}")
         raise typer.Exit(0)
+    global _console
     state.db = db
     state._engine = None
+    _console = None
     if ctx.invoked_subcommand is None:
         from prospectr.cli.tui import open_tui
 
