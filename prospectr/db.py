@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool, StaticPool
 from sqlmodel import Session
 
@@ -78,9 +78,14 @@ def translate_db_error(exc: Exception) -> StorageError:
 def schema_version(engine: Engine) -> int:
     """The applied schema version, 0 for an empty database."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("schema_version"):
+        try:
+            value = conn.execute(text("SELECT max(version) FROM schema_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            # No such table yet (one query instead of a catalogue look-up at every start).
+            conn.rollback()
+            if inspect(conn).has_table("schema_version"):
+                raise
             return 0
-        value = conn.execute(text("SELECT max(version) FROM schema_version")).scalar()
         return int(value or 0)
 
 

@@ -186,8 +186,8 @@ def literal(value: object, style: str = "") -> Text:
 
 
 def echo(value: object = "") -> None:
-    """Print one plain line (user text is never interpreted)."""
-    console().print(literal(value))
+    """Print one plain line (user text is never interpreted; no rich import needed)."""
+    sys.stdout.write(printable(value) + "\n")
 
 
 def print_json(data: Any) -> None:

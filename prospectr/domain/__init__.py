@@ -4,54 +4,123 @@ Plain functions that take a SQLModel ``Session`` (keyword ``session`` or first
 argument) and, where dates matter, ``today``/``now``. They never commit and
 never print; the CLI and the TUI call them inside ``db.session_scope``.
 This package imports neither typer, textual nor rich.
+
+Names are loaded lazily (PEP 562) so a quick command imports only the modules
+it uses.
 """
 
-from prospectr.domain.activity import (
-    add_followup,
-    complete_followup,
-    customer_status,
-    due_followups,
-    get_followup,
-    log_interaction,
-    money,
-    open_followups,
-    parse_amount,
-    record_sale,
-    snooze_followup,
-)
-from prospectr.domain.agenda import Agenda, agenda, hot_without_next_step, upcoming_birthdays
-from prospectr.domain.dates import Birthday, parse_birthday, parse_date
-from prospectr.domain.leads import (
-    add_lead,
-    delete_lead,
-    display_name,
-    find_duplicate,
-    get_lead,
-    resolve_lead,
-    resolve_stage,
-    update_lead,
-)
-from prospectr.domain.qualify import (
-    BANT,
-    TEMPERATURES,
-    lead_temperature,
-    parse_answer,
-    qualify,
-    temperature,
-)
-from prospectr.domain.search import LeadQuery, LeadRow, count_matching, list_leads
-from prospectr.domain.stages import (
-    add_stage,
-    list_stages,
-    move_lead,
-    neighbour_stage,
-    rename_stage,
-    reorder_stage,
-    restore_stage,
-    retire_stage,
-    stage_counts,
-)
-from prospectr.domain.views import LeadDetail, lead_detail
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prospectr.domain.activity import (
+        add_followup,
+        complete_followup,
+        customer_status,
+        due_followups,
+        get_followup,
+        log_interaction,
+        money,
+        open_followups,
+        parse_amount,
+        record_sale,
+        snooze_followup,
+    )
+    from prospectr.domain.agenda import Agenda, agenda, hot_without_next_step, upcoming_birthdays
+    from prospectr.domain.dates import Birthday, parse_birthday, parse_date
+    from prospectr.domain.leads import (
+        add_lead,
+        delete_lead,
+        display_name,
+        find_duplicate,
+        get_lead,
+        resolve_lead,
+        resolve_stage,
+        update_lead,
+    )
+    from prospectr.domain.qualify import (
+        BANT,
+        TEMPERATURES,
+        lead_temperature,
+        parse_answer,
+        qualify,
+        temperature,
+    )
+    from prospectr.domain.search import LeadQuery, LeadRow, count_matching, list_leads
+    from prospectr.domain.stages import (
+        add_stage,
+        list_stages,
+        move_lead,
+        neighbour_stage,
+        rename_stage,
+        reorder_stage,
+        restore_stage,
+        retire_stage,
+        stage_counts,
+    )
+    from prospectr.domain.views import LeadDetail, lead_detail
+
+_LAZY: dict[str, str] = {
+    "Agenda": "agenda",
+    "BANT": "qualify",
+    "Birthday": "dates",
+    "LeadDetail": "views",
+    "LeadQuery": "search",
+    "LeadRow": "search",
+    "TEMPERATURES": "qualify",
+    "add_followup": "activity",
+    "add_lead": "leads",
+    "add_stage": "stages",
+    "agenda": "agenda",
+    "complete_followup": "activity",
+    "count_matching": "search",
+    "customer_status": "activity",
+    "delete_lead": "leads",
+    "display_name": "leads",
+    "due_followups": "activity",
+    "find_duplicate": "leads",
+    "get_followup": "activity",
+    "get_lead": "leads",
+    "hot_without_next_step": "agenda",
+    "lead_detail": "views",
+    "lead_temperature": "qualify",
+    "list_leads": "search",
+    "list_stages": "stages",
+    "log_interaction": "activity",
+    "money": "activity",
+    "move_lead": "stages",
+    "neighbour_stage": "stages",
+    "open_followups": "activity",
+    "parse_amount": "activity",
+    "parse_answer": "qualify",
+    "parse_birthday": "dates",
+    "parse_date": "dates",
+    "qualify": "qualify",
+    "record_sale": "activity",
+    "rename_stage": "stages",
+    "reorder_stage": "stages",
+    "resolve_lead": "leads",
+    "resolve_stage": "leads",
+    "restore_stage": "stages",
+    "retire_stage": "stages",
+    "snooze_followup": "activity",
+    "stage_counts": "stages",
+    "temperature": "qualify",
+    "upcoming_birthdays": "agenda",
+    "update_lead": "leads",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'prospectr.domain' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"prospectr.domain.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BANT",

@@ -1,0 +1,71 @@
+"""CLI latency at 100,000 leads: `prospectr add` and `prospectr today`.
+
+Prints the median wall time of each command beside the median of
+`python -c "import typer, sqlmodel"` (the imports no run can avoid), measured in
+the same run, and the ratios. Target: both ratios at most 1.2.
+
+    python bench/cli_latency.py [--runs 15] [--leads 100000] [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dataset import NOW, build, sqlite_url  # noqa: E402
+
+TARGET = 1.2
+
+
+def wall(cmd: list[str], env: dict[str, str]) -> float:
+    """Seconds one command takes, end to end; it must succeed."""
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--db", help="an existing/empty server URL instead of a temp SQLite file")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.db or sqlite_url(Path(tmp) / "bench.db")
+        print(f"building {args.leads} leads ...", flush=True)
+        build(url, leads=args.leads)
+        env = dict(os.environ, PROSPECTR_DB=url, PROSPECTR_NOW=NOW.isoformat())
+        py = sys.executable
+        base_cmd = [py, "-c", "import typer, sqlmodel"]
+        app = [py, "-m", "prospectr"]
+        samples: dict[str, list[float]] = {"imports": [], "add": [], "today": []}
+        wall(app + ["today"], env)  # warm the OS cache once
+        for i in range(args.runs):
+            # Interleave so machine noise hits every command alike.
+            samples["imports"].append(wall(base_cmd, env))
+            samples["add"].append(
+                wall(app + ["add", f"Bench Lead {i}", "-e", f"bench{i}@example.org"], env)
+            )
+            samples["today"].append(wall(app + ["today"], env))
+        base = statistics.median(samples["imports"])
+        print(f"\nleads: {args.leads}   runs: {args.runs}   database: {url.split(':')[0]}")
+        print(f"{'command':<34}{'median s':>10}{'ratio':>8}{'target':>8}")
+        print(f"{'python -c import typer, sqlmodel':<34}{base:>10.3f}{1.0:>8.2f}")
+        for name in ("add", "today"):
+            med = statistics.median(samples[name])
+            ratio = med / base
+            verdict = "ok" if ratio <= TARGET else "over"
+            print(f"{'prospectr ' + name:<34}{med:>10.3f}{ratio:>8.2f}{TARGET:>8.2f}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
