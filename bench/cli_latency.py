@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dataset import NOW, build, sqlite_url  # noqa: E402
+from dataset import NOW, build, sqlite_url
 
 TARGET = 1.2
 
@@ -48,14 +48,14 @@ def main() -> None:
         base_cmd = [py, "-c", "import typer, sqlmodel"]
         app = [py, "-m", "prospectr"]
         samples: dict[str, list[float]] = {"imports": [], "add": [], "today": []}
-        wall(app + ["today"], env)  # warm the OS cache once
+        wall([*app, "today"], env)  # warm the OS cache once
         for i in range(args.runs):
             # Interleave so machine noise hits every command alike.
             samples["imports"].append(wall(base_cmd, env))
             samples["add"].append(
-                wall(app + ["add", f"Bench Lead {i}", "-e", f"bench{i}@example.org"], env)
+                wall([*app, "add", f"Bench Lead {i}", "-e", f"bench{i}@example.org"], env)
             )
-            samples["today"].append(wall(app + ["today"], env))
+            samples["today"].append(wall([*app, "today"], env))
         base = statistics.median(samples["imports"])
         print(f"\nleads: {args.leads}   runs: {args.runs}   database: {url.split(':')[0]}")
         print(f"{'command':<34}{'median s':>10}{'ratio':>8}{'target':>8}")

@@ -22,6 +22,11 @@ from prospectr.db import open_database
 from prospectr.domain.text import fold
 from prospectr.models import FollowUp, Interaction, Lead, LeadTag, Sale, StageHistory
 
+
+def _table(model: Any) -> Any:
+    return model.__table__
+
+
 GIVEN = ["Maria", "Nguyễn", "Иван", "Արամ", "美玲", "José", "Anna", "Trần", "Ольга", "Juan", "Lê"]
 FAMILY = ["Santos", "Văn An", "Петров", "Սարգսյան", "王", "Reyes", "Cruz", "Thị Hà", "Смирнова"]
 SOURCES = ["referral", "facebook", "instagram", "event", "website", "ads", "walk-in", "cold-call"]
@@ -75,7 +80,9 @@ def build(
                     "source": source,
                     "bday_month": month if has_bday else None,
                     "bday_day": day if has_bday else None,
-                    "bday_year": rng.randint(1950, 2005) if has_bday and rng.random() < 0.5 else None,
+                    "bday_year": rng.randint(1950, 2005)
+                    if has_bday and rng.random() < 0.5
+                    else None,
                     "bday_md": month * 100 + day if has_bday else None,
                     "stage_id": stages[key],
                     "stage_since": created + timedelta(days=3),
@@ -122,26 +129,31 @@ def build(
                         }
                     )
         for table, rows in (
-            (Lead.__table__, lead_rows),
-            (LeadTag.__table__, tags),
-            (StageHistory.__table__, history),
-            (FollowUp.__table__, followups),
-            (Sale.__table__, sales),
+            (_table(Lead), lead_rows),
+            (_table(LeadTag), tags),
+            (_table(StageHistory), history),
+            (_table(FollowUp), followups),
+            (_table(Sale), sales),
         ):
             for chunk in _chunks(rows):
-                conn.execute(insert(table), chunk)  # type: ignore[arg-type]
+                conn.execute(insert(table), chunk)
     kinds = ["note", "call", "sms", "email", "meeting"]
     notes: list[dict[str, Any]] = []
     for _ in range(interactions):
         lead_id = rng.randint(1, leads)
         at = NOW - timedelta(days=rng.randint(0, 400), minutes=rng.randint(0, 1440))
         notes.append(
-            {"lead_id": lead_id, "kind": rng.choice(kinds), "at": at, "text": "talked about an order"}
+            {
+                "lead_id": lead_id,
+                "kind": rng.choice(kinds),
+                "at": at,
+                "text": "talked about an order",
+            }
         )
     if notes:
         with engine.begin() as conn:
             for chunk in _chunks(notes):
-                conn.execute(insert(Interaction.__table__), chunk)  # type: ignore[arg-type]
+                conn.execute(insert(_table(Interaction)), chunk)
             conn.execute(
                 text(
                     "UPDATE lead SET last_contact_at = (SELECT max(at) FROM interaction"
@@ -150,7 +162,8 @@ def build(
             )
     engine.dispose()
     if not quiet:
-        print(f"built {leads} leads, {interactions} interactions in {time.perf_counter() - started:.1f}s")
+        took = time.perf_counter() - started
+        print(f"built {leads} leads, {interactions} interactions in {took:.1f}s")
 
 
 def sqlite_url(path: Path) -> str:

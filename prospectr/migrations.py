@@ -75,9 +75,7 @@ def _v1_initial(conn: Connection) -> None:
         Column("city", String, index=True),
         Column("country", String),
         Column("source", String, index=True),
-        Column(
-            "referred_by_id", Integer, ForeignKey("lead.id", ondelete="SET NULL"), index=True
-        ),
+        Column("referred_by_id", Integer, ForeignKey("lead.id", ondelete="SET NULL"), index=True),
         Column("bday_month", Integer),
         Column("bday_day", Integer),
         Column("bday_year", Integer),
@@ -113,7 +111,11 @@ def _v1_initial(conn: Connection) -> None:
         md,
         Column("id", Integer, primary_key=True),
         Column(
-            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+            "lead_id",
+            Integer,
+            ForeignKey("lead.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
         ),
         Column("kind", String, nullable=False),
         Column("at", DateTime, nullable=False, index=True),
@@ -124,7 +126,11 @@ def _v1_initial(conn: Connection) -> None:
         md,
         Column("id", Integer, primary_key=True),
         Column(
-            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+            "lead_id",
+            Integer,
+            ForeignKey("lead.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
         ),
         Column("from_stage_id", Integer, ForeignKey("stage.id")),
         Column("to_stage_id", Integer, ForeignKey("stage.id"), nullable=False, index=True),
@@ -136,7 +142,11 @@ def _v1_initial(conn: Connection) -> None:
         md,
         Column("id", Integer, primary_key=True),
         Column(
-            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+            "lead_id",
+            Integer,
+            ForeignKey("lead.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
         ),
         Column("due", Date, nullable=False),
         Column("text", String, nullable=False),
@@ -149,7 +159,11 @@ def _v1_initial(conn: Connection) -> None:
         md,
         Column("id", Integer, primary_key=True),
         Column(
-            "lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False, index=True
+            "lead_id",
+            Integer,
+            ForeignKey("lead.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
         ),
         Column("date", Date, nullable=False),
         Column("amount_cents", Integer, nullable=False),

@@ -12,6 +12,8 @@ it uses.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -113,6 +115,22 @@ _LAZY: dict[str, str] = {
 }
 
 
+class _DomainPackage(types.ModuleType):
+    """Keeps ``qualify`` and ``agenda`` the functions once their submodules load.
+
+    Importing ``prospectr.domain.qualify`` binds the submodule onto this package,
+    which would hide the lazily exported function of the same name.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _DomainPackage
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
@@ -168,6 +186,6 @@ __all__ = [
     "snooze_followup",
     "stage_counts",
     "temperature",
-    "update_lead",
     "upcoming_birthdays",
+    "update_lead",
 ]

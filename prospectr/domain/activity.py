@@ -109,9 +109,7 @@ def followups_of(session: Session, lead_id: int) -> list[FollowUp]:
     return sorted(items, key=lambda f: (f.done_at is not None, f.due, f.id or 0))
 
 
-def due_followups(
-    session: Session, *, today: date, days: int = 0
-) -> list[tuple[FollowUp, Lead]]:
+def due_followups(session: Session, *, today: date, days: int = 0) -> list[tuple[FollowUp, Lead]]:
     """Open follow-ups due on or before ``today + days`` (overdue ones included), by due date."""
     horizon = today + timedelta(days=days)
     rows = session.exec(
@@ -155,7 +153,9 @@ def record_sale(
 
     value = parse_amount(amount)
     assert lead.id is not None
-    sale = Sale(lead_id=lead.id, date=on, amount_cents=int(value * 100), description=clean(description))
+    sale = Sale(
+        lead_id=lead.id, date=on, amount_cents=int(value * 100), description=clean(description)
+    )
     session.add(sale)
     stage = session.get(Stage, lead.stage_id)
     if stage is None or stage.kind != "won":
@@ -180,7 +180,7 @@ def sales_of(session: Session, lead_id: int) -> list[Sale]:
 
 
 def customer_status(sale_count: int) -> str:
-    """"" (no sale), "customer" (one sale) or "repeat customer" (two or more)."""
+    """ "" (no sale), "customer" (one sale) or "repeat customer" (two or more)."""
     if sale_count >= 2:
         return "repeat customer"
     return "customer" if sale_count == 1 else ""
@@ -189,11 +189,12 @@ def customer_status(sale_count: int) -> str:
 def sale_count(session: Session, lead_id: int) -> int:
     """How many sales a lead has."""
     return int(
-        session.exec(select(func.count()).select_from(Sale).where(col(Sale.lead_id) == lead_id)).one()
+        session.exec(
+            select(func.count()).select_from(Sale).where(col(Sale.lead_id) == lead_id)
+        ).one()
     )
 
 
 def money(cents: int) -> Decimal:
     """Cents as an exact Decimal amount."""
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
-

@@ -58,7 +58,7 @@ def upcoming_birthdays(
     end = today + timedelta(days=days)
     ranges = md_ranges(today, end)
     conds = [col(Lead.bday_md).between(lo, hi) for lo, hi in ranges]
-    stmt = select(
+    stmt = select(  # type: ignore[call-overload, misc]
         Lead.id, Lead.name, Lead.company, Lead.bday_month, Lead.bday_day, Lead.bday_year
     ).where(or_(*conds))
     found: list[UpcomingBirthday] = []

@@ -88,6 +88,15 @@ def _full_year(year_text: str, today: date) -> int:
     return year
 
 
+def _birth_year(year_text: str, today: date) -> int:
+    year = int(year_text)
+    if len(year_text) == 2:
+        year += 2000
+        if year > today.year:
+            year -= 100
+    return year
+
+
 def _next_month_day(month: int, day: int, today: date, original: str) -> date:
     """The next date (today included) with this month and day."""
     _check_month_day(month, day, original)
@@ -166,10 +175,11 @@ def _parse_words(s: str, original: str) -> tuple[int, int, int | None]:
     return a.day, a.month, year
 
 
-def parse_birthday(text: str) -> Birthday:
+def parse_birthday(text: str, *, today: date | None = None) -> Birthday:
     """Parse a birthday; the year is optional ("03-15", "15 March", "1986-03-15").
 
-    Feb 29 without a year is valid; with a year it must be a leap year.
+    Feb 29 without a year is valid; with a year it must be a leap year. A
+    two-digit year is the latest such year not after ``today`` ("86" -> 1986).
     """
     original = text
     s = " ".join(text.strip().lower().split())
@@ -182,7 +192,7 @@ def parse_birthday(text: str) -> Birthday:
         year, month, day = None, int(m.group(1)), int(m.group(2))
     elif m := _DMY_RE.match(s):
         day, month = int(m.group(1)), int(m.group(2))
-        year = _full_year(m.group(3), date.today()) if m.group(3) else None
+        year = _birth_year(m.group(3), today or date.today()) if m.group(3) else None
     else:
         day, month, year = _parse_words(s, original)
     _check_month_day(month, day, original)

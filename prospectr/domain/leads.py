@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_
@@ -31,7 +31,7 @@ LEAD_FIELDS = (
 )
 
 
-def normalize_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_fields(fields: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
     """Validate and normalise lead fields; returns column values. Raises InvalidInput.
 
     Pure (no database): the import uses it for every row.
@@ -57,7 +57,7 @@ def normalize_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     if "birthday" in fields:
         bday = fields["birthday"]
         if isinstance(bday, str):
-            bday = parse_birthday(bday) if bday.strip() else None
+            bday = parse_birthday(bday, today=today) if bday.strip() else None
         if bday is not None and not isinstance(bday, Birthday):
             raise InvalidInput("birthday must be a date such as 03-15 or 1986-03-15")
         out["bday_month"] = bday.month if bday else None
@@ -142,7 +142,8 @@ def _refuse_duplicate(
     if found:
         lead, what = found
         raise DuplicateLead(
-            f"{what} is already on lead #{lead.id} {display_name(lead)} (use --force to add anyway)",
+            f"{what} is already on lead #{lead.id} {display_name(lead)}"
+            " (use --force to add anyway)",
             lead.id or 0,
         )
 
@@ -184,7 +185,7 @@ def refresh_search_text(session: Session, lead: Lead) -> None:
 
 
 def _apply(session: Session, lead: Lead, values: dict[str, Any]) -> list[str] | None:
-    tags = values.pop("tags", None)
+    tags: list[str] | None = values.pop("tags", None)
     if "referred_by" in values:
         ref = values.pop("referred_by")
         lead.referred_by_id = resolve_lead(session, str(ref)).id if ref not in (None, "") else None
@@ -209,7 +210,7 @@ def add_lead(
 
     ``fields`` are the keys of ``LEAD_FIELDS``; ``note`` logs a first note.
     """
-    values = normalize_fields(fields)
+    values = normalize_fields(fields, today=now.date())
     if not force:
         _refuse_duplicate(session, values)
     target = resolve_stage(session, stage) if stage else first_stage(session)
@@ -236,7 +237,7 @@ def update_lead(
     session: Session, lead: Lead, *, now: datetime, force: bool = False, **fields: Any
 ) -> Lead:
     """Change some fields of a lead, with the same validation and duplicate check as add."""
-    values = normalize_fields(fields)
+    values = normalize_fields(fields, today=now.date())
     if not force and (values.get("email") or values.get("phone_key")):
         probe = {k: values.get(k) for k in ("email", "phone_key")}
         _refuse_duplicate(session, probe, exclude_id=lead.id)
@@ -296,9 +297,7 @@ def resolve_lead(session: Session, ref: str) -> Lead:
         return exact[0]
     candidates = [(lead.id or 0, display_name(lead)) for lead in exact[:10]]
     more = "+" if len(exact) > 10 else ""
-    raise Ambiguous(
-        f"{raw!r} matches {len(candidates)}{more} leads; use the id", candidates
-    )
+    raise Ambiguous(f"{raw!r} matches {len(candidates)}{more} leads; use the id", candidates)
 
 
 def resolve_stage(session: Session, name: str) -> Stage:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, case
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from prospectr.domain.leads import first_stage
 from prospectr.domain.text import clean_optional

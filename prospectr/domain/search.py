@@ -109,7 +109,10 @@ def _conditions(session: Session, query: LeadQuery, today: date) -> list[ColumnE
     if query.source:
         conds.append(col(Lead.source) == normalize_label(query.source))
     if query.city:
-        conds.append(func.lower(col(Lead.city)) == query.city.strip().lower())
+        # SQL lower() folds ASCII only: match the stored spellings that fold alike.
+        wanted = " ".join(fold(query.city).split())
+        cities = session.exec(select(Lead.city).where(col(Lead.city).is_not(None)).distinct())
+        conds.append(col(Lead.city).in_([c for c in cities if c and fold(c) == wanted]))
     if query.tag:
         tag = normalize_label(query.tag)
         conds.append(

@@ -63,10 +63,15 @@ def move_lead(
         raise InvalidInput(f"moving to {stage.name} needs a follow-up date (--followup)")
     if stage.id == lead.stage_id:
         return False
-    assert lead.id is not None and stage.id is not None
+    assert lead.id is not None
+    assert stage.id is not None
     session.add(
         StageHistory(
-            lead_id=lead.id, from_stage_id=lead.stage_id, to_stage_id=stage.id, at=now, reason=reason
+            lead_id=lead.id,
+            from_stage_id=lead.stage_id,
+            to_stage_id=stage.id,
+            at=now,
+            reason=reason,
         )
     )
     lead.stage_id = stage.id

@@ -15,9 +15,9 @@ import unicodedata
 from prospectr.errors import InvalidInput
 
 # Letters that carry no combining mark under NFKD but that users type without
-# the stroke: Vietnamese đ, Nordic ø, Polish ł, Turkish ı, ligatures.
+# the stroke: Vietnamese đ, Nordic ø, Polish ł, Turkish ı, ligatures.  # noqa: RUF003
 _FOLD_EXTRA = str.maketrans(
-    {"đ": "d", "ø": "o", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "ħ": "h", "ŧ": "t"}
+    {"đ": "d", "ø": "o", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "ħ": "h", "ŧ": "t"}  # noqa: RUF001
 )
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 MIN_PHONE_DIGITS = 7
@@ -42,6 +42,9 @@ def clean(value: str | None, *, multiline: bool = False) -> str:
     text = unicodedata.normalize("NFC", value)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        # Line breaks and tabs separate words: make them spaces before controls go.
+        text = " ".join(text.split())
     if any(not _keep(ch, multiline) for ch in text):
         text = "".join(ch for ch in text if _keep(ch, multiline))
     if not multiline:

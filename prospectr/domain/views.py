@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -45,7 +45,7 @@ class LeadDetail:
 
     @property
     def customer(self) -> str:
-        """"", "customer" or "repeat customer"."""
+        """ "", "customer" or "repeat customer"."""
         return customer_status(len(self.sales))
 
     @property
@@ -119,8 +119,8 @@ class LeadDetail:
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, date) and hasattr(value, "hour"):
-        return str(value.isoformat(timespec="seconds"))
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
     return str(value.isoformat())
 
 
