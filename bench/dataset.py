@@ -101,7 +101,13 @@ def build(
             )
             tags.extend({"lead_id": i, "tag": t} for t in lead_tags)
             history.append(
-                {"lead_id": i, "from_stage_id": None, "to_stage_id": stages["new"], "at": created}
+                {
+                    "lead_id": i,
+                    "from_stage_id": None,
+                    "to_stage_id": stages["new"],
+                    "at": created,
+                    "reason": None,
+                }
             )
             if key != "new":
                 history.append(

@@ -6,8 +6,14 @@ stay fast.
 
 from __future__ import annotations
 
-from prospectr.cli import activity, data, io, leads, pipeline, report, tui  # noqa: F401
+import importlib
+
 from prospectr.cli.app import app
+
+# Command modules in the order their commands appear in ``prospectr --help``.
+_ROOMS = ("leads", "pipeline", "activity", "io", "report", "data", "server", "tui")
+for _room in _ROOMS:
+    importlib.import_module(f"prospectr.cli.{_room}")
 
 
 def main() -> None:

@@ -1,0 +1,98 @@
+"""Every command explains itself with an example; help stays in step with the domain."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import typer.main
+
+from prospectr.cli import app
+from prospectr.domain.search import SORTS
+from prospectr.models import INTERACTION_KINDS
+
+Run = Callable[..., Any]
+
+
+def command_paths() -> Iterator[tuple[str, ...]]:
+    """Every command and sub-command of the app, as argument paths."""
+
+    def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            yield (*path, name)
+            yield from walk(sub, (*path, name))
+
+    yield from walk(typer.main.get_command(app), ())
+
+
+PATHS = list(command_paths())
+
+
+def test_the_everyday_commands_are_all_there() -> None:
+    expected = {
+        ("add",),
+        ("list",),
+        ("search",),
+        ("show",),
+        ("edit",),
+        ("delete",),
+        ("qualify",),
+        ("note",),
+        ("log",),
+        ("move",),
+        ("sale",),
+        ("today",),
+        ("where",),
+        ("followup", "add"),
+        ("followup", "done"),
+        ("followup", "snooze"),
+        ("followup", "list"),
+        ("stages", "list"),
+        ("stages", "add"),
+        ("stages", "rename"),
+        ("stages", "reorder"),
+        ("stages", "retire"),
+        ("stages", "restore"),
+    }
+    assert expected <= set(PATHS)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=" ".join)
+def test_every_command_has_help_with_an_example(cli: Run, path: tuple[str, ...]) -> None:
+    result = cli(*path, "--help")
+    assert result.exit_code == 0
+    assert re.search(rf"Examples?:\s+prospectr {path[0]}\b", result.stdout), result.stdout
+
+
+def test_root_help_lists_every_command(cli: Run) -> None:
+    out = cli("--help").stdout
+    for path in PATHS:
+        if len(path) == 1:
+            assert f"\n  {path[0]} " in out
+
+
+def test_list_help_names_every_sort_key(cli: Run) -> None:
+    out = " ".join(cli("list", "--help").stdout.split())
+    for key in SORTS:
+        assert key in out
+
+
+def test_log_help_names_every_contact_kind(cli: Run) -> None:
+    out = " ".join(cli("log", "--help").stdout.split())
+    for kind in INTERACTION_KINDS[1:]:
+        assert kind in out
+
+
+def test_loading_the_commands_loads_neither_rich_nor_textual() -> None:
+    code = (
+        "import sys, prospectr.cli\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'textual'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out == "[]\n"
