@@ -233,6 +233,10 @@ def today_command(
         int,
         typer.Option("--days", "-d", min=0, max=366, help="Birthdays in the next N days."),
     ] = 14,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", min=0, help="At most N items per section (0: all)."),
+    ] = 20,
     json_out: JsonOption = False,
 ) -> None:
     """What needs you today: birthdays, overdue and due follow-ups, hot leads with no next step.
@@ -241,7 +245,7 @@ def today_command(
     Example: prospectr today --days 30
     """
     with unit(write=False) as s:
-        result = domain.agenda(s, today=today(), birthday_days=days)
+        result = domain.agenda(s, today=today(), birthday_days=days, limit=limit or None)
     if json_out:
         print_json(result.as_dict())
         return

@@ -289,6 +289,10 @@ def agenda(result: Agenda, *, days: int) -> RenderableType:
             parts.append(Text(""))
         parts.append(Text(title, style=style))
 
+    def more(count: int, hint: str) -> None:
+        if count:
+            parts.append(Text(f"... and {count} more ({hint})", style="dim"))
+
     if result.birthdays:
         heading(f"Birthdays in the next {plural(days, 'day')}")
         table = _table("date", "lead", "turns", "when")
@@ -300,12 +304,15 @@ def agenda(result: Agenda, *, days: int) -> RenderableType:
                 Text(fmt_in_days(b.in_days)),
             )
         parts.append(table)
+        more(result.more("birthdays"), f"prospectr today --days {days} --limit 0")
     if result.overdue:
         heading("Overdue follow-ups", "bold red")
         parts.append(due_table(result.overdue, today=result.today))
+        more(result.more("overdue"), "prospectr followup list --overdue")
     if result.due_today:
         heading("Due today")
         parts.append(due_table(result.due_today, today=result.today))
+        more(result.more("due_today"), "prospectr followup list")
     if result.hot:
         heading("Hot leads with no next step")
         table = _table("id", "lead", "phone", "email")
@@ -317,5 +324,6 @@ def agenda(result: Agenda, *, days: int) -> RenderableType:
                 literal(lead.email),
             )
         parts.append(table)
+        more(result.more("hot"), "prospectr list --temp hot")
         parts.append(Text("give each a next step: prospectr followup add LEAD DATE", style="dim"))
     return Group(*parts)

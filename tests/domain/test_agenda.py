@@ -40,7 +40,18 @@ def test_empty_agenda(session: Session, make_lead: Callable[..., Lead]) -> None:
         "overdue": [],
         "due_today": [],
         "hot_no_next_step": [],
+        "totals": {"birthdays": 0, "overdue": 0, "due_today": 0, "hot_no_next_step": 0},
     }
+
+
+def test_agenda_limit_keeps_totals(session: Session, make_lead: Callable[..., Lead]) -> None:
+    for i in range(5):
+        make_lead(f"Soon {i}", birthday=f"11-{25 + i}")
+    result = agenda(session, today=TODAY, limit=2)
+    assert [b.name for b in result.birthdays] == ["Soon 0", "Soon 1"]
+    assert result.totals["birthdays"] == 5
+    assert result.more("birthdays") == 3
+    assert result.as_dict()["totals"]["birthdays"] == 5
 
 
 def test_agenda_sections(session: Session, make_lead: Callable[..., Lead]) -> None:
