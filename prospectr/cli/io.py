@@ -1,3 +1,321 @@
-"""Commands of the io room (filled in by its issue)."""
+"""Commands of the io room: import (with undo and list) and export."""
 
 from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from prospectr.cli.app import app, echo, fail, now, print_json, today, unit
+from prospectr.domain.import_report import ImportReport
+
+IMPORT_HELP = """Import leads from a CSV, vCard (2.1/3.0/4.0) or JSON file, or manage past imports.
+
+\b
+  prospectr import FILE [options]   import a file (one batch, one transaction)
+  prospectr import undo BATCH       remove what a batch created, restore what it changed
+  prospectr import list             past imports with their counts
+
+Columns of Google Contacts, Outlook, LinkedIn, HubSpot and Pipedrive exports are
+recognised; --map fixes the others. Bad rows are reported with their line and
+written to a rejects CSV beside the file. A file named 'undo' or 'list' is
+imported as ./undo or ./list.
+
+\b
+Examples:
+  prospectr import contacts.vcf --dry-run
+  prospectr import contacts.vcf --tag phone
+  prospectr import ~/exports/webform.csv --source website
+  prospectr import leads.csv --map "Mobile=phone" --map "Gender=custom" --dayfirst
+  prospectr import undo 7
+"""
+
+
+@app.command("import", help=IMPORT_HELP, no_args_is_help=True)
+def import_command(
+    target: Annotated[
+        str, typer.Argument(metavar="FILE|undo|list", help="A file to import, or undo / list.")
+    ],
+    batch: Annotated[
+        str | None, typer.Argument(metavar="[BATCH]", help="With undo: the batch id.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show what would happen; write nothing.")
+    ] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Source (channel) for every row.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Tag for every row (repeatable).")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            "-m",
+            help="'Column Name=field' (name, given_name, middle_name, family_name, email,"
+            " phone, company, title, city, country, source, tags, birthday, notes, stage,"
+            " custom, custom:KEY, ignore). Repeatable.",
+        ),
+    ] = None,
+    on_duplicate: Annotated[
+        str,
+        typer.Option(
+            "--on-duplicate",
+            help="Same email or phone as a known lead or an earlier row: skip, update"
+            " (the file wins) or merge (fill only empty fields).",
+        ),
+    ] = "skip",
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Rejects CSV (default: FILE.rejects.csv beside it)."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Force the encoding (default: UTF-8, else Windows-1252)."),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, vcard or json (default: detected).")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV delimiter (default: sniffed).")
+    ] = None,
+    dayfirst: Annotated[
+        bool, typer.Option("--dayfirst", help="Read 05/01/1979 as 5 January.")
+    ] = False,
+    monthfirst: Annotated[
+        bool, typer.Option("--monthfirst", help="Read 05/01/1979 as May 1.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="undo: even if the leads changed since.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    if target == "list" and batch is None:
+        _list_batches(json_out)
+        return
+    if target == "undo":
+        if batch is None or not batch.lstrip("#").isdigit():
+            fail("usage: prospectr import undo BATCH (see 'prospectr import list')", 2)
+        _undo(int(batch.lstrip("#")), force, json_out)
+        return
+    if batch is not None:
+        fail(f"unexpected argument {batch!r} after the file name", 2)
+    if dayfirst and monthfirst:
+        fail("--dayfirst and --monthfirst exclude each other", 2)
+    if delimiter is not None and delimiter not in (",", ";", "\t", "\\t", "tab"):
+        fail("--delimiter must be ',', ';' or tab", 2)
+    from prospectr.domain.import_report import default_rejects_path, write_rejects
+    from prospectr.domain.importer import ImportOptions, import_file
+
+    path = Path(target).expanduser()
+    options = ImportOptions(
+        source=source,
+        tags=list(tag or []),
+        on_duplicate=on_duplicate.strip().lower(),
+        mapping=list(mapping or []),
+        encoding=encoding,
+        format={"vcf": "vcard"}.get(fmt or "", fmt),
+        date_order="dayfirst" if dayfirst else "monthfirst" if monthfirst else None,
+        delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
+        dry_run=dry_run,
+    )
+    with _progress() as tick, unit(write=not dry_run) as s:
+        report = import_file(s, path, options, now=now(), today=today(), progress=tick)
+        if report.rejects and not dry_run:
+            write_rejects(report, rejects or default_rejects_path(path))
+    if json_out:
+        print_json(report.as_dict())
+    else:
+        _print_report(report)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when both outputs are terminals; nothing when piped."""
+    if not (sys.stdout.isatty() and sys.stderr.isatty()) or os.environ.get("CI"):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tick
+
+
+def _print_report(report: ImportReport) -> None:
+    name = Path(report.path).name
+    if report.dry_run:
+        echo(f"dry run: nothing was written ({name}: {report.format}, {report.encoding})")
+        if report.mapping:
+            echo("mapping:")
+            for column, target in report.mapping:
+                echo(f"  {column} -> {target}")
+    verb = ("would import", "merge", "skip", "reject") if report.dry_run else (
+        "imported", "merged", "skipped", "rejected")  # fmt: skip
+    line = (
+        f"{verb[0]} {report.imported}, {verb[1]} {report.merged}, {verb[2]} {report.skipped},"
+        f" {verb[3]} {report.rejected} ({report.records} records)"
+    )
+    if report.batch_id is not None:
+        line += f" - batch #{report.batch_id}"
+    echo(line)
+    if report.skips:
+        echo("skipped: " + ", ".join(f"{n} {why}" for why, n in report.skips.most_common()))
+    if report.rejects:
+        reasons = ", ".join(f"{n} {why}" for why, n in report.reject_reasons.most_common())
+        where = f" (written to {report.rejects_path})" if report.rejects_path else ""
+        echo(f"rejected: {reasons}{where}")
+        for r in report.rejects[:20]:
+            echo(f"  line {r.line}: {r.reason}")
+        if len(report.rejects) > 20:
+            echo(f"  ... and {len(report.rejects) - 20} more")
+    for warning in report.all_warnings():
+        echo(f"warning: {warning}")
+    if report.unmapped:
+        echo(
+            "columns not imported: "
+            + ", ".join(report.unmapped)
+            + f' (keep one with --map "{report.unmapped[0]}=custom")'
+        )
+    if report.dry_run and report.preview:
+        echo("first rows as they would be stored:")
+        for row in report.preview:
+            parts = [row["name"] or row["company"] or ""]
+            parts += [str(row[k]) for k in ("email", "phone", "company") if row[k]]
+            if row["birthday"]:
+                parts.append(f"birthday {row['birthday']}")
+            if row["tags"]:
+                parts.append("tags " + ", ".join(row["tags"]))
+            if row["source"]:
+                parts.append(f"source {row['source']}")
+            parts.append(f"[{row['stage']}]")
+            echo("  " + " | ".join(parts))
+    if report.batch_id is not None and (report.imported or report.merged):
+        echo(f"undo with: prospectr import undo {report.batch_id}")
+
+
+def _list_batches(json_out: bool) -> None:
+    from prospectr.domain.import_batches import list_batches
+
+    with unit(write=False) as s:
+        rows = list_batches(s)
+    if json_out:
+        print_json([r.as_dict() for r in rows])
+        return
+    if not rows:
+        echo("no imports yet")
+        return
+    for r in rows:
+        d = r.as_dict()
+        undone = f"  undone {d['undone_at'].replace('T', ' ')}" if d["undone_at"] else ""
+        echo(
+            f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {Path(r.path).name} ({r.format})"
+            f"  imported {d['imported']}, merged {d['merged']}, skipped {d['skipped']},"
+            f" rejected {d['rejected']}{undone}"
+        )
+
+
+def _undo(batch_id: int, force: bool, json_out: bool) -> None:
+    from prospectr.domain.import_batches import undo_import
+
+    with unit() as s:
+        result = undo_import(s, batch_id, now=now(), force=force)
+    if json_out:
+        print_json(result.as_dict())
+    else:
+        echo(
+            f"undid import #{batch_id}: deleted {result.deleted} lead(s),"
+            f" restored {result.restored}"
+        )
+
+
+EXPORT_HELP = """Export leads as CSV, JSON, vCard 3.0 or iCalendar, with the filters of list.
+
+The .ics calendar holds each birthday as a yearly all-day event with an alarm
+--alarm-days before (09:00), and each open follow-up on its date.
+
+\b
+Examples:
+  prospectr export --format ics > leads.ics
+  prospectr export --format vcf --tag fair-2026 -o fair.vcf
+  prospectr export --format csv --stage qualified --source referral
+"""
+
+
+@app.command("export", help=EXPORT_HELP)
+def export_command(
+    text: Annotated[str, typer.Argument(help="Search words (as in list).")] = "",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="csv, json, vcf or ics (default: from -o, else csv)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
+    temperature: Annotated[
+        str | None, typer.Option("--temperature", help="Only cold, warm or hot.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", "-t", help="Only leads with this tag.")
+    ] = None,
+    city: Annotated[str | None, typer.Option("--city", help="Only this city.")] = None,
+    due: Annotated[bool, typer.Option("--due", help="Only leads with a follow-up due.")] = False,
+    sort: Annotated[str, typer.Option("--sort", help="Order (as in list).")] = "name",
+    desc: Annotated[bool, typer.Option("--desc", help="Reverse the order.")] = False,
+    alarm_days: Annotated[
+        int, typer.Option("--alarm-days", help="ics: birthday alarm this many days before.")
+    ] = 3,
+) -> None:
+    from prospectr.domain.exporter import iter_export
+    from prospectr.domain.search import LeadQuery
+
+    chosen = (fmt or (output.suffix.lstrip(".") if output else "") or "csv").lower()
+    chosen = {"vcard": "vcf", "ical": "ics"}.get(chosen, chosen)
+    query = LeadQuery(
+        text=text,
+        stage=stage,
+        temperature=temperature,
+        source=source,
+        tag=tag,
+        city=city,
+        due=due,
+        sort=sort,
+        descending=desc,
+    )
+    with unit(write=False) as s:
+        chunks = iter_export(s, query, chosen, today=today(), now=now(), alarm_days=alarm_days)
+        if output is None:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+        else:
+            _write_file(output, chunks)
+
+
+def _write_file(path: Path, chunks: Iterator[str]) -> None:
+    """Write beside the target, then rename: a failed export leaves no half file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {path}: {exc.strerror or exc}", 5)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

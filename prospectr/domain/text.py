@@ -45,7 +45,9 @@ def clean(value: str | None, *, multiline: bool = False) -> str:
     if not multiline:
         # Line breaks and tabs separate words: make them spaces before controls go.
         text = " ".join(text.split())
-    if any(not _keep(ch, multiline) for ch in text):
+    # isprintable() is True only when no character is a control, format or
+    # separator one, so the per-character scan below is skipped for plain text.
+    if not text.isprintable() and any(not _keep(ch, multiline) for ch in text):
         text = "".join(ch for ch in text if _keep(ch, multiline))
     if not multiline:
         text = " ".join(text.split())
@@ -62,6 +64,8 @@ def fold(value: str | None) -> str:
     """Case- and accent-folded text for search keys: "Nguyễn" -> "nguyen"."""
     if not value:
         return ""
+    if value.isascii():  # same result: ASCII has no marks and casefold() == lower()
+        return value.lower()
     text = unicodedata.normalize("NFKD", value.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.translate(_FOLD_EXTRA)

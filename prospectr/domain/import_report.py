@@ -1,0 +1,147 @@
+"""What an import did: counts, reasons, warnings, and the rejects file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prospectr.errors import InvalidInput
+
+# How many row warnings and skipped rows the summary spells out.
+DETAIL_LIMIT = 20
+
+
+@dataclass
+class Reject:
+    """A record that was not imported, with the line it starts on and why."""
+
+    line: int
+    reason: str
+    cells: list[str]
+
+    @property
+    def kind(self) -> str:
+        """The reason without its detail: ``invalid email: 'x'`` -> ``invalid email``."""
+        return self.reason.split(":", 1)[0]
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import; imported + merged + skipped + rejected == records."""
+
+    path: str
+    format: str
+    encoding: str
+    dry_run: bool
+    on_duplicate: str
+    batch_id: int | None = None
+    delimiter: str | None = None
+    records: int = 0
+    imported: int = 0
+    merged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    no_year: int = 0
+    header: list[str] = field(default_factory=list)
+    mapping: list[tuple[str, str]] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    skips: Counter[str] = field(default_factory=Counter)
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    row_warnings: list[tuple[int, str]] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    rejects_path: str | None = None
+
+    @property
+    def reject_reasons(self) -> Counter[str]:
+        """How many records were rejected for each kind of reason."""
+        return Counter(r.kind for r in self.rejects)
+
+    def all_warnings(self) -> list[str]:
+        """File warnings, then row warnings (the first ones, with a count of the rest)."""
+        out = list(self.warnings)
+        out.extend(f"line {line}: {text}" for line, text in self.row_warnings[:DETAIL_LIMIT])
+        if len(self.row_warnings) > DETAIL_LIMIT:
+            out.append(f"... and {len(self.row_warnings) - DETAIL_LIMIT} more row warnings")
+        if self.no_year:
+            out.append(f"{self.no_year} birthday(s) without a year")
+        return out
+
+    def counts(self) -> dict[str, Any]:
+        """The counts stored with the batch."""
+        return {
+            "records": self.records,
+            "imported": self.imported,
+            "merged": self.merged,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+            "on_duplicate": self.on_duplicate,
+            "skips": dict(self.skips),
+            "rejects": dict(self.reject_reasons),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable ``--json`` shape of an import summary."""
+        return {
+            "batch": self.batch_id,
+            "dry_run": self.dry_run,
+            "path": self.path,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            **self.counts(),
+            "mapping": [{"column": c, "field": f} for c, f in self.mapping],
+            "unmapped": self.unmapped,
+            "rejected_rows": [{"line": r.line, "reason": r.reason} for r in self.rejects],
+            "skipped_rows": [{"line": line, "reason": why} for line, why in self.skipped_rows],
+            "warnings": self.warnings,
+            "row_warnings": [{"line": line, "warning": w} for line, w in self.row_warnings],
+            "birthdays_without_year": self.no_year,
+            "preview": self.preview,
+            "rejects_file": self.rejects_path,
+        }
+
+
+def default_rejects_path(path: Path) -> Path:
+    """Where rejects go unless ``--rejects`` says: beside the input, ``NAME.rejects.csv``."""
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def _guard(cell: str) -> str:
+    """Spreadsheet formula guard (the import undoes it)."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def rejects_csv(report: ImportReport) -> str:
+    """The rejects as CSV: line, reason, then the record's original cells.
+
+    For a CSV input the original header follows ``line,reason``, so the file
+    can be fixed and imported again.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    extra = report.header if report.format == "csv" else ["record"]
+    writer.writerow(["line", "reason", *extra])
+    for r in report.rejects:
+        writer.writerow([str(r.line), _guard(r.reason), *(_guard(c) for c in r.cells)])
+    return out.getvalue()
+
+
+def write_rejects(report: ImportReport, path: Path) -> Path:
+    """Write the rejects CSV (UTF-8 with a BOM, so spreadsheets read accents). Returns path."""
+    data = rejects_csv(report).encode("utf-8-sig")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write rejects file {path}: {exc.strerror or exc}") from None
+    report.rejects_path = str(path)
+    return path

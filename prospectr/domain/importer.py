@@ -1,0 +1,390 @@
+"""Importing leads from CSV, vCard and JSON files.
+
+One call of :func:`import_file` is one batch inside the caller's transaction:
+every record ends as exactly one of imported, merged, skipped (a duplicate) or
+rejected (with its line and reason), so the four counts add up to the records.
+Rows go through ``prospectr.domain.leads.normalize_fields``, the validation of
+``add``; duplicates are the same lower-cased email or the same phone digits,
+against the database and within the file.
+
+New leads are written with bulk inserts (SQLAlchemy Core) under ids taken after
+the current maximum (the caller's write transaction holds the lock), so the
+created rows are known without reading them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from prospectr.domain import text as t
+from prospectr.domain.import_bulk import BulkWriter
+from prospectr.domain.import_dates import BirthdayReader, column_order, mixed_orders
+from prospectr.domain.import_files import SourceFile, load_file, read_table
+from prospectr.domain.import_mapping import ColumnMap, known_score, parse_overrides
+from prospectr.domain.import_merge import Merger
+from prospectr.domain.import_report import ImportReport, Reject
+from prospectr.domain.import_vcard import RawCard, read_json, read_vcards
+from prospectr.domain.leads import (
+    first_stage,
+    normalize_fields,
+    normalize_tags,
+    search_text_for,
+)
+from prospectr.errors import InvalidInput
+from prospectr.models import ImportBatch, Lead, Stage
+
+DUPLICATE_MODES = ("skip", "update", "merge")
+PREVIEW_ROWS = 5
+_PROGRESS_EVERY = 1000
+
+Progress = Callable[[int, int], None]
+# line, raw fields, birthday cells as (column, text), problem, original cells
+_Record = tuple[int, dict[str, Any], list[tuple[int, str]], str | None, list[str]]
+
+
+@dataclass
+class ImportOptions:
+    """What the user asked for on the command line."""
+
+    source: str | None = None
+    tags: list[str] = field(default_factory=list)
+    on_duplicate: str = "skip"
+    mapping: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    format: str | None = None
+    date_order: str | None = None
+    delimiter: str | None = None
+    dry_run: bool = False
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    options: ImportOptions,
+    *,
+    now: datetime,
+    today: date,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` as one batch (nothing is written with ``dry_run``).
+
+    Raises InvalidInput/NotFound for a file that cannot be read at all; a bad
+    row never stops the import (it is in ``report.rejects``).
+    """
+    if options.on_duplicate not in DUPLICATE_MODES:
+        raise InvalidInput(
+            f"--on-duplicate must be one of {', '.join(DUPLICATE_MODES)},"
+            f" not {options.on_duplicate!r}"
+        )
+    source = load_file(path, encoding=options.encoding, fmt=options.format)
+    report = ImportReport(
+        path=str(path),
+        format=source.format,
+        encoding=source.encoding,
+        dry_run=options.dry_run,
+        on_duplicate=options.on_duplicate,
+        warnings=list(source.warnings),
+    )
+    records, total, orders = _read_records(source, options, report)
+    run = ImportRun(session, options, report, now=now, today=today, orders=orders)
+    for done, record in enumerate(records, start=1):
+        run.add(record)
+        if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
+            progress(done, total)
+    run.finish()
+    return report
+
+
+def _read_records(
+    source: SourceFile, options: ImportOptions, report: ImportReport
+) -> tuple[Iterator[_Record], int, dict[int, str | None]]:
+    if source.format == "csv":
+        return _csv_records(source, options, report)
+    if options.mapping:
+        raise InvalidInput("--map applies to CSV files only")
+    if source.format == "vcard":
+        cards: list[RawCard] = list(read_vcards(source.text))
+    else:
+        cards, unknown = read_json(source.text)
+        report.unmapped = unknown
+    order = column_order((c.birthday for c in cards), options.date_order)
+    return (_card_record(c) for c in cards), len(cards), {0: order}
+
+
+def _card_record(card: RawCard) -> _Record:
+    bdays = [(0, card.birthday)] if card.birthday.strip() else []
+    return card.line, card.fields, bdays, card.problem, [card.text]
+
+
+def _csv_records(
+    source: SourceFile, options: ImportOptions, report: ImportReport
+) -> tuple[Iterator[_Record], int, dict[int, str | None]]:
+    overrides = parse_overrides(options.mapping)
+
+    def score(cells: list[str]) -> int:
+        return known_score(cells) + sum(1 for c in cells if t.fold(t.clean(c)) in overrides)
+
+    table = read_table(source.text, score, options.delimiter)
+    source.text = ""  # the rows hold what is needed; let the big string go
+    cmap = ColumnMap.build(table.header, overrides)
+    report.header = table.header
+    report.delimiter = table.delimiter
+    report.mapping = cmap.described
+    if table.preamble_lines:
+        report.warnings.append(
+            f"skipped {table.preamble_lines} line(s) before the header on line {table.header_line}"
+        )
+    report.unmapped = [cmap.header[i] for i in cmap.unmapped if cmap.column_values(table.rows, i)]
+    orders: dict[int, str | None] = {}
+    for index in cmap.fields.get("birthday", []):
+        values = cmap.column_values(table.rows, index)
+        orders[index] = column_order(values, options.date_order)
+        if options.date_order is None and mixed_orders(values):
+            report.warnings.append(
+                f"column {table.header[index]!r} mixes day-first and month-first dates"
+            )
+    width = len(table.header)
+
+    def records() -> Iterator[_Record]:
+        # Rows are dropped as they are processed, so memory falls as the database fills.
+        pending = table.rows
+        pending.reverse()
+        while pending:
+            line, cells = pending.pop()
+            if len(cells) != width and (
+                len(cells) < width or any(c.strip() for c in cells[width:])
+            ):
+                problem = f"wrong number of fields: {len(cells)}, the header has {width}"
+                yield line, {}, [], problem, cells
+                continue
+            fields, bdays = cmap.extract(cells)
+            yield line, fields, bdays, None, cells
+
+    total = len(table.rows)
+    return records(), total, orders
+
+
+class _ValuesView:
+    """Attribute access over normalised values (absent ones are None), for ``search_text_for``."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row.get(name)
+
+
+class ImportRun:
+    """The state of one import: duplicate keys, ids, buffers of rows to insert."""
+
+    def __init__(
+        self,
+        session: Session,
+        options: ImportOptions,
+        report: ImportReport,
+        *,
+        now: datetime,
+        today: date,
+        orders: dict[int, str | None],
+    ) -> None:
+        self.session = session
+        self.options = options
+        self.report = report
+        self.now = now
+        self.orders = orders
+        self.bdays = BirthdayReader(today)
+        self.mode = options.on_duplicate
+        self.source = t.normalize_label(options.source) if options.source else None
+        self.extra_tags = normalize_tags(options.tags)
+        self.first_stage = first_stage(session)
+        self.stages: dict[str, Stage] = {}
+        for stage in session.exec(select(Stage).where(col(Stage.retired).is_(False))):
+            self.stages[stage.name.casefold()] = stage
+            if stage.key:
+                self.stages.setdefault(stage.key, stage)
+        self.writer: BulkWriter | None = None
+        if not options.dry_run:
+            self.writer = BulkWriter(session, now=now, stage_id=self.first_stage.id or 0)
+        self.by_email: dict[str, int] = {}
+        self.by_phone: dict[str, int] = {}
+        rows = session.execute(select(Lead.id, Lead.email, Lead.phone_key).order_by(col(Lead.id)))
+        for lead_id, email, phone_key in rows:
+            if email:
+                self.by_email.setdefault(email, lead_id)
+            if phone_key:
+                self.by_phone.setdefault(phone_key, lead_id)
+        max_id = session.execute(select(func.max(Lead.id))).scalar()
+        self.first_new_id = int(max_id or 0) + 1
+        self.next_id = self.first_new_id
+        self.line_of: dict[int, int] = {}
+        self.merges: list[tuple[int, dict[str, Any], list[str], str]] = []
+        self.batch_id: int | None = None
+        if not options.dry_run:
+            batch = ImportBatch(created_at=now, path=report.path, format=report.format)
+            session.add(batch)
+            session.flush()
+            self.batch_id = batch.id
+            report.batch_id = batch.id
+
+    # --- one record ------------------------------------------------------------
+
+    def add(self, record: _Record) -> None:
+        line, raw, bdays, problem, cells = record
+        report = self.report
+        report.records += 1
+        if problem is not None:
+            self._reject(line, problem, cells)
+            return
+        try:
+            values, tags, note, stage = self._validate(line, raw, bdays)
+        except InvalidInput as exc:
+            self._reject(line, str(exc), cells)
+            return
+        email, phone_key = values.get("email"), values.get("phone_key")
+        target: int | None = None
+        why = ""
+        if email and email in self.by_email:
+            target, why = self.by_email[email], f"email {email}"
+        elif phone_key and phone_key in self.by_phone:
+            target, why = self.by_phone[phone_key], f"phone {values.get('phone')}"
+        if target is not None:
+            self._duplicate(line, target, why, values, tags, note)
+            return
+        lead_id = self.next_id
+        self.next_id += 1
+        self.line_of[lead_id] = line
+        if email:
+            self.by_email[email] = lead_id
+        if phone_key:
+            self.by_phone[phone_key] = lead_id
+        self._create(lead_id, values, tags, note, stage)
+
+    def _validate(
+        self, line: int, raw: dict[str, Any], bdays: list[tuple[int, str]]
+    ) -> tuple[dict[str, Any], list[str], str, Stage]:
+        fields: dict[str, Any] = {}
+        name = raw.get("name") or " ".join(
+            p for p in (raw.get("given_name"), raw.get("middle_name"), raw.get("family_name")) if p
+        )
+        fields["name"] = name
+        for key in ("given_name", "family_name", "company", "title", "city", "country"):
+            if key in raw:
+                fields[key] = raw[key]
+        for key in ("email", "phone", "custom"):
+            if key in raw:
+                fields[key] = raw[key]
+        source = self.source or raw.get("source")
+        if source:
+            fields["source"] = source
+        tags = raw.get("tags")
+        if tags or self.extra_tags:
+            fields["tags"] = [*(tags or ()), *self.extra_tags]
+        for column, value in bdays:
+            birthday, warning = self.bdays.read(value, self.orders.get(column))
+            if warning:
+                self.report.row_warnings.append((line, warning))
+            if birthday is not None:
+                fields["birthday"] = birthday
+                break
+        values = normalize_fields(fields)
+        if not (values.get("name") or values.get("company")):
+            raise InvalidInput("a lead needs a name or a company")
+        stage = self.first_stage
+        if raw.get("stage"):
+            found = self.stages.get(t.clean(raw["stage"]).casefold())
+            if found is None:
+                raise InvalidInput(f"no stage {t.clean(raw['stage'])!r}")
+            stage = found
+        note = t.clean(raw.get("notes"), multiline=True)
+        return values, values.pop("tags", []), note, stage
+
+    def _reject(self, line: int, reason: str, cells: list[str]) -> None:
+        self.report.rejected += 1
+        self.report.rejects.append(Reject(line=line, reason=reason, cells=cells))
+
+    def _duplicate(
+        self,
+        line: int,
+        target: int,
+        why: str,
+        values: dict[str, Any],
+        tags: list[str],
+        note: str,
+    ) -> None:
+        report = self.report
+        known = target < self.first_new_id
+        where = f"lead #{target}" if known else f"line {self.line_of[target]}"
+        if self.mode == "skip":
+            report.skipped += 1
+            kind = "already in the database" if known else "repeated in the file"
+            report.skips[kind] += 1
+            report.skipped_rows.append((line, f"duplicate of {where} ({why})"))
+            return
+        report.merged += 1
+        if values.get("bday_md") is not None and values.get("bday_year") is None:
+            report.no_year += 1
+        self.merges.append((target, values, tags, note))
+
+    def _create(
+        self, lead_id: int, values: dict[str, Any], tags: list[str], note: str, stage: Stage
+    ) -> None:
+        report = self.report
+        report.imported += 1
+        name_key = t.fold(values.get("name") or values.get("company") or "")
+        search_text = search_text_for(cast(Lead, _ValuesView(values)), tags, [note] if note else [])
+        if values.get("bday_md") is not None and values.get("bday_year") is None:
+            report.no_year += 1
+        if len(report.preview) < PREVIEW_ROWS:
+            report.preview.append(_preview(values, tags, stage.name, note))
+        if self.writer is not None:
+            self.writer.add(
+                values,
+                lead_id=lead_id,
+                stage_id=stage.id or 0,
+                name_key=name_key,
+                search_text=search_text,
+                tags=tags,
+                note=note,
+                batch_id=self.batch_id or 0,
+            )
+
+    # --- the end ----------------------------------------------------------------
+
+    def finish(self) -> None:
+        report = self.report
+        if self.writer is None:
+            return
+        self.writer.close()
+        if self.merges:
+            Merger(self).apply()
+        batch = self.session.get(ImportBatch, self.batch_id)
+        assert batch is not None
+        batch.counts = report.counts()
+        self.session.add(batch)
+        self.session.flush()
+
+
+def _preview(values: dict[str, Any], tags: list[str], stage: str, note: str) -> dict[str, Any]:
+    """A new lead as it will be stored (for ``--dry-run``)."""
+    birthday = None
+    if values.get("bday_md") is not None:
+        year = f"{values['bday_year']:04d}" if values.get("bday_year") else "-"
+        birthday = f"{year}-{values['bday_month']:02d}-{values['bday_day']:02d}"
+    shown = ("name", "email", "phone", "company", "title", "city", "country", "source")
+    return {
+        **{key: values.get(key) for key in shown},
+        "tags": tags,
+        "birthday": birthday,
+        "stage": stage,
+        "note": note or None,
+        "custom": values.get("custom") or {},
+    }

@@ -1,0 +1,113 @@
+"""Undo of an import: the database is as it was (compared as an SQL dump)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from prospectr.db import session_scope
+from prospectr.domain import add_followup, add_lead, get_lead, update_lead
+from prospectr.domain.import_batches import list_batches, undo_import
+from prospectr.errors import Conflict
+from tests.conftest import NOW
+from tests.io.conftest import run_import, stored, table_dump
+
+LATER = NOW + timedelta(hours=2)
+
+CSV = (
+    "Name,Email,Phone,City,Company,Tags,Notes,Birthday,Gender\n"
+    "Maria S.,maria@example.com,,Quezon City,Cakes by Maria,fair,wants cakes,1986-03-15,f\n"
+    "Ann Lee,ann@example.com,555 0100 200,Cebu,,,,--07-04,f\n"
+    "Bo Chan,,5550100300,Davao,Acme,friends,first note,,m\n"
+    "Cy Diaz,cy@example.com,555 0100 400,,,,,,\n"
+    "Ann L.,ANN@example.com,,Manila,,x,,,\n"
+)
+
+
+def _seed(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        add_lead(
+            s,
+            now=NOW,
+            name="Maria Santos",
+            email="maria@example.com",
+            phone="+63 917 123 4567",
+            city="Manila",
+            tags=["vip"],
+            note="met at church",
+            custom={"size": "L"},
+        )
+        add_lead(s, now=NOW, name="Bo Chan", phone="555 0100 300", birthday="02-29")
+        add_lead(s, now=NOW, name="Untouched", email="u@example.com")
+
+
+def _file(tmp_path: Path) -> Path:
+    path = tmp_path / "in.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mode", ["update", "merge", "skip"])
+def test_import_then_undo_leaves_the_database_identical(
+    file_engine: Engine, tmp_path: Path, mode: str
+) -> None:
+    _seed(file_engine)
+    before = table_dump(file_engine)
+    report = run_import(
+        file_engine, _file(tmp_path), on_duplicate=mode, mapping=["Gender=custom"], tags=["csv"]
+    )
+    assert report.imported == 2
+    assert report.merged == (3 if mode != "skip" else 0)
+    assert table_dump(file_engine) != before
+    if mode == "update":
+        maria = stored(file_engine)["Maria S."]
+        assert (maria["city"], maria["company"], maria["bday_year"]) == (
+            "Quezon City",
+            "Cakes by Maria",
+            1986,
+        )
+        assert maria["tags"] == ["csv", "fair", "vip"]
+        assert maria["notes"] == ["met at church", "wants cakes"]
+        assert maria["custom"] == {"size": "L", "Gender": "f"}
+    with session_scope(file_engine) as s:
+        result = undo_import(s, report.batch_id or 0, now=LATER)
+    assert result.deleted == 2
+    assert result.restored == (2 if mode != "skip" else 0)
+    assert table_dump(file_engine) == before
+    with session_scope(file_engine) as s:
+        (batch,) = list_batches(s)
+    assert batch.undone_at == LATER
+    assert batch.counts["imported"] == 2
+
+
+def test_undo_refuses_when_imported_leads_changed_since(
+    file_engine: Engine, tmp_path: Path
+) -> None:
+    report = run_import(file_engine, _file(tmp_path))
+    batch = report.batch_id or 0
+    with session_scope(file_engine) as s:
+        lead = get_lead(s, 1)
+        update_lead(s, lead, now=LATER, city="Iloilo")
+    with (
+        pytest.raises(Conflict, match=r"lead #1 Maria S\. changed after import #1"),
+        session_scope(file_engine) as s,
+    ):
+        undo_import(s, batch, now=LATER)
+    with session_scope(file_engine) as s:
+        assert undo_import(s, batch, now=LATER, force=True).deleted == 4
+    assert stored(file_engine) == {}
+
+
+def test_undo_refuses_when_a_followup_was_added(file_engine: Engine, tmp_path: Path) -> None:
+    report = run_import(file_engine, _file(tmp_path))
+    with session_scope(file_engine) as s:
+        add_followup(s, get_lead(s, 2), due=NOW.date(), now=NOW)
+    with (
+        pytest.raises(Conflict, match="has follow-ups or sales since import #1"),
+        session_scope(file_engine) as s,
+    ):
+        undo_import(s, report.batch_id or 0, now=LATER)
+    assert len(stored(file_engine)) == 4
