@@ -1,0 +1,1 @@
+"""The Textual workspace: screens and widgets over ``prospectr.domain``."""

@@ -1,0 +1,1 @@
+"""One screen (or modal form) per module."""

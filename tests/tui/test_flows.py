@@ -1,0 +1,544 @@
+"""Pilot tests: each flow end to end, asserting the screen and the database rows."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+from textual.widgets import OptionList
+
+from prospectr import domain
+from prospectr.db import session_scope
+from prospectr.models import FollowUp, Interaction, Lead, Sale, StageHistory
+from prospectr.tui.app import ProspectrApp
+from prospectr.tui.screens.board import BoardScreen
+from prospectr.tui.screens.detail import LeadDetailScreen
+from prospectr.tui.screens.form import FormScreen
+from prospectr.tui.screens.leads import LeadsScreen
+from prospectr.tui.screens.today import TodayScreen
+from prospectr.tui.widgets.lead_table import LeadTable
+
+from .conftest import NOW, TODAY, lead_named, run, screen_text, settle
+
+AppFactory = Callable[..., ProspectrApp]
+SIZE = (120, 36)
+
+
+def stage_of(engine: Engine, lead_id: int) -> str:
+    with session_scope(engine, write=False) as s:
+        return domain.lead_detail(s, domain.get_lead(s, lead_id)).stage.name
+
+
+async def open_lead(pilot: object, app: ProspectrApp, text: str) -> None:
+    """From anywhere: go to the list, search for ``text``, open the first match."""
+    await pilot.press("2")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("slash", *text, "enter")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    assert isinstance(app.screen, LeadDetailScreen)
+
+
+def agenda_text(app: ProspectrApp) -> str:
+    options = app.screen.query_one(OptionList)
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
+
+
+def test_first_run_says_what_to_do(make_app: AppFactory) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, LeadsScreen)
+            text = screen_text(app)
+            assert "No leads yet." in text
+            assert "a  add a lead" in text
+            assert "i  import a file" in text
+            assert "?  every key" in text
+            assert "/home/owner/.local/share/prospectr/prospectr.db" in text
+            await pilot.press("i")
+            await pilot.pause()
+            assert any("prospectr import FILE" in n.message for n in app._notifications)
+
+    run(scenario())
+
+
+def test_add_lead_with_inline_validation(make_app: AppFactory, tui_engine: Engine) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, FormScreen)
+            await pilot.press(*"Maria Santos", "tab", "tab", *"maria@")
+            await pilot.pause()
+            assert "invalid email" in screen_text(app)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is form  # refused: nothing written
+            assert lead_named(tui_engine, "Maria Santos") is None
+            await pilot.press(*"example.com", "tab", "tab", *"event", "tab", *"fair-2026, VIP")
+            await pilot.press("tab", *"03-15")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "invalid email" not in text
+            assert "birthday --03-15 (no year)" in text
+            assert "tags: fair-2026, vip" in text
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen)
+            lead = lead_named(tui_engine, "Maria Santos")
+            assert lead is not None
+            assert lead.email == "maria@example.com"
+            assert lead.source == "event"
+            assert (lead.bday_month, lead.bday_day, lead.bday_year) == (3, 15, None)
+            text = screen_text(app)
+            assert "Maria Santos" in text
+            assert "fair-2026, vip" in text
+            assert "--03-15" in text
+
+    run(scenario())
+
+
+def test_duplicate_offers_to_open_existing(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await pilot.press(*"M. Santos", "tab", "tab", *"MARIA@example.com", "enter")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "Possible duplicate: email maria@example.com is already on lead" in text
+            assert "Open existing" in text
+            await pilot.press("enter")  # the focused "Open existing" button
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen)
+            assert app.screen.lead_id == seeded["maria"]
+            assert lead_named(tui_engine, "M. Santos") is None
+
+    run(scenario())
+
+
+def test_qualify_with_four_keystrokes(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "maria")
+            await pilot.press("b")
+            await pilot.pause()
+            assert "Budget: can and will they spend money?" in screen_text(app)
+            await pilot.press("y", "question_mark", "y", "y")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen)
+            text = screen_text(app)
+            assert "[qualified]" in text
+            assert "hot: need, budget and timeline are all 'yes'" in text
+            assert "BANT: three or more yes" in text  # the automatic move, in the history
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        lead = domain.get_lead(s, seeded["maria"])
+        assert (lead.budget, lead.authority, lead.need, lead.timeline) == (
+            "yes",
+            "unknown",
+            "yes",
+            "yes",
+        )
+    assert stage_of(tui_engine, seeded["maria"]) == "qualified"
+
+
+def test_log_a_call(make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "website")
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, FormScreen)
+            await pilot.press("tab", *"asked for the [red]catalogue[/red]", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen)
+            assert "asked for the [red]catalogue[/red]" in screen_text(app)
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        items = list(
+            s.exec(select(Interaction).where(col(Interaction.lead_id) == seeded["hanako"]))
+        )
+        assert [(i.kind, i.text, i.at) for i in items] == [
+            ("call", "asked for the [red]catalogue[/red]", NOW)
+        ]
+        assert domain.get_lead(s, seeded["hanako"]).last_contact_at == NOW
+
+
+def test_move_on_the_board(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+            assert isinstance(app.screen, BoardScreen)
+            text = screen_text(app)
+            assert "new (3)" in text
+            assert "contacted (1)" in text
+            # The first column has focus; move its first lead on to the next stage.
+            first = app.screen.query(OptionList).first()
+            assert first.has_focus
+            lead_id = app.screen.current_lead_id()
+            assert lead_id is not None
+            await pilot.press("right_square_bracket")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "new (2)" in text
+            assert "qualified (2)" in text
+            assert app.screen.current_lead_id() == lead_id  # the highlight followed the lead
+            assert stage_of(tui_engine, lead_id) == "qualified"
+            # And back with [
+            await pilot.press("left_square_bracket")
+            await settle(pilot)
+            assert stage_of(tui_engine, lead_id) == "new"
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        moves = s.exec(select(StageHistory).where(col(StageHistory.from_stage_id).is_not(None)))
+        assert len(list(moves)) >= 2
+
+
+def test_move_to_lost_asks_for_a_reason(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "facebook")
+            await pilot.press("m")
+            await pilot.pause()
+            await pilot.press(*["down"] * 5, "enter")  # new qualified contacted nurturing won lost
+            await settle(pilot)
+            assert isinstance(app.screen, FormScreen)
+            await pilot.press("enter")  # no reason: the domain refuses
+            await settle(pilot)
+            assert "moving to lost needs a reason" in screen_text(app)
+            assert stage_of(tui_engine, seeded["lilit"]) == "new"
+            await pilot.press(*"price", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen)
+            assert "[lost]" in screen_text(app)
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        assert domain.get_lead(s, seeded["lilit"]).lost_reason == "price"
+
+
+def test_not_now_asks_for_a_followup_date(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "maria")
+            await pilot.press("m", *["down"] * 6, "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, FormScreen)
+            await pilot.press(*"jan 8")
+            await pilot.pause()
+            assert "Friday 2027-01-08" in screen_text(app)
+            await pilot.press("tab", *"after the holidays", "enter")
+            await settle(pilot)
+            assert "[not-now]" in screen_text(app)
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        items = list(s.exec(select(FollowUp).where(col(FollowUp.lead_id) == seeded["maria"])))
+        assert [(f.due.isoformat(), f.text) for f in items] == [
+            ("2027-01-08", "after the holidays")
+        ]
+
+
+def test_today_first_then_finish_and_snooze(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, TodayScreen)  # something is due: today comes first
+            text = screen_text(app)
+            assert "Overdue follow-ups" in text
+            assert "call back about the menu  4 days overdue" in text
+            assert "turns 40" in text
+            # The cursor starts on the overdue follow-up: finish it.
+            await pilot.press("x")
+            await settle(pilot)
+            assert "call back about the menu" not in agenda_text(app)
+            # Next: the one due today; snooze it to Friday.
+            await pilot.press("z")
+            await pilot.pause()
+            await pilot.press(*["backspace"] * 8, *"friday", "enter")
+            await settle(pilot)
+            assert "send the price list" not in agenda_text(app)
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        done = s.exec(select(FollowUp).where(col(FollowUp.lead_id) == seeded["an"])).one()
+        assert done.done_at == NOW
+        snoozed = s.exec(select(FollowUp).where(col(FollowUp.lead_id) == seeded["olga"])).one()
+        assert snoozed.due == TODAY + timedelta(days=3)
+        assert snoozed.done_at is None
+
+
+def test_schedule_then_finish_from_detail(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "website")
+            await pilot.press("f", *"+3d")
+            await pilot.pause()
+            assert "Friday 2026-11-27" in screen_text(app)
+            await pilot.press("tab", *"send samples", "enter")
+            await settle(pilot)
+            assert "send samples" in screen_text(app)
+            await pilot.press("x")
+            await settle(pilot)
+            assert "done 2026-11-24" in screen_text(app)
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        item = s.exec(select(FollowUp).where(col(FollowUp.lead_id) == seeded["hanako"])).one()
+        assert (item.due.isoformat(), item.text, item.done_at) == (
+            "2026-11-27",
+            "send samples",
+            NOW,
+        )
+
+
+def test_record_a_sale(make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "maria")
+            await pilot.press("dollar_sign", *"12.345")
+            await pilot.pause()
+            assert "amount has more than two decimals" in screen_text(app)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, FormScreen)
+            await pilot.press("backspace", "tab", "tab", *"3 cakes", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen)
+            text = screen_text(app)
+            assert "[won]" in text
+            assert "customer" in text
+            assert "12.34" in text
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        sales = list(s.exec(select(Sale).where(col(Sale.lead_id) == seeded["maria"])))
+        assert [(x.amount_cents, x.description, x.date) for x in sales] == [
+            (1234, "3 cakes", TODAY)
+        ]
+
+
+def test_delete_asks_first(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "ольга")
+            await pilot.press("d")
+            await pilot.pause()
+            assert "Delete #" in screen_text(app)
+            await pilot.press("n")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen)
+            assert lead_named(tui_engine, "Ольга Смирнова") is not None
+            await pilot.press("d", "y")
+            await settle(pilot)
+            assert isinstance(app.screen, LeadsScreen)
+            table = app.screen.query_one(LeadTable)
+            assert table.total == 0  # the search for her finds nothing now
+
+    run(scenario())
+    assert lead_named(tui_engine, "Ольга Смирнова") is None
+    with session_scope(tui_engine, write=False) as s:
+        orphans = s.exec(select(Sale).where(col(Sale.lead_id) == seeded["olga"]))
+        assert list(orphans) == []
+
+
+def test_search_folds_accents_and_filters(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("2")
+            await settle(pilot)
+            table = app.screen.query_one(LeadTable)
+            assert table.total == 6
+            await pilot.press("slash", *"NGUYEN")
+            await settle(pilot)
+            assert [table.row_at(i).name for i in range(table.total)] == ["Nguyễn Văn An"]  # type: ignore[union-attr]
+            assert "1 of 6 leads" in screen_text(app)
+            await pilot.press("escape")  # leaves the search box
+            await pilot.press("escape")  # clears the search
+            await settle(pilot)
+            assert table.total == 6
+            await pilot.press("F")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, FormScreen)
+            form.query_one("#f-temperature").value = "hot"  # type: ignore[attr-defined]
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert [table.row_at(i).name for i in range(table.total)] == ["田中 花子"]  # type: ignore[union-attr]
+            assert "temperature: hot" in screen_text(app)
+
+    run(scenario())
+
+
+def test_sort_cycles_and_header_click(make_app: AppFactory, seeded: dict[str, int]) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("2")
+            await settle(pilot)
+            table = app.screen.query_one(LeadTable)
+            await pilot.press("s")  # name -> company
+            await settle(pilot)
+            assert table.sort == "company"
+            first = table.row_at(0)
+            assert first is not None
+            assert first.company == "Phở 24"
+            await pilot.press("S")
+            await settle(pilot)
+            assert table.descending
+            await pilot.click(LeadTable, offset=(2, 0))  # the Name title
+            await settle(pilot)
+            assert (table.sort, table.descending) == ("name", False)
+
+    run(scenario())
+
+
+def test_refresh_shows_changes_made_elsewhere(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("2")
+            await settle(pilot)
+            assert "Grace Cruz" not in screen_text(app)
+            with session_scope(tui_engine) as s:  # as the CLI would, from another process
+                domain.add_lead(s, now=NOW, name="Grace Cruz")
+            await pilot.press("r")
+            await settle(pilot)
+            assert "Grace Cruz" in screen_text(app)
+            assert "7 of 7 leads" in screen_text(app)
+
+    run(scenario())
+
+
+def test_user_text_is_literal(make_app: AppFactory, seeded: dict[str, int]) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("2")
+            await settle(pilot)
+            assert "Mark [bold]Reyes[/bold]" in screen_text(app)
+
+    run(scenario())
+
+
+def test_help_palette_and_reports(make_app: AppFactory, seeded: dict[str, int]) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Database: /home/owner/.local/share/prospectr/prospectr.db" in text
+            assert "Reports" in text
+            await pilot.press("escape")
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for title in ("Today", "Leads", "Board", "Reports", "Add lead", "Refresh", "Help"):
+                assert title in titles
+            assert "Schedule a follow-up" in titles  # the screen's own actions
+            await pilot.press("R")
+            await settle(pilot)
+            if importlib.util.find_spec("prospectr.tui.screens.reports") is None:
+                assert any(n.message == "Reports are not available yet" for n in app._notifications)
+            else:
+                assert type(app.screen).__name__ == "ReportsScreen"
+
+    run(scenario())
+
+
+def test_keys_do_nothing_behind_a_modal(make_app: AppFactory, seeded: dict[str, int]) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            await open_lead(pilot, app, "maria")
+            await pilot.press("d")
+            await pilot.pause()
+            await pilot.press("3", "a", "question_mark")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ConfirmScreen"
+            assert app.current_mode == "leads"
+
+    run(scenario())
+
+
+def test_large_list_is_paged(make_app: AppFactory, tui_engine: Engine) -> None:
+    with session_scope(tui_engine) as s:
+        for i in range(250):
+            domain.add_lead(s, now=NOW, name=f"Lead {i:03d}")
+
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one(LeadTable)
+            assert table.total == 250
+            assert set(table._pages) == {0}  # only the first page was read
+            await pilot.press("end")
+            await settle(pilot)
+            assert table.current is not None
+            assert table.current.name == "Lead 249"
+            assert 2 in table._pages
+            assert 1 not in table._pages
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        assert len(list(s.exec(select(Lead.id)))) == 250
