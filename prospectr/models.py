@@ -56,12 +56,10 @@ class Lead(SQLModel, table=True):
     phone_key: str | None = Field(default=None, index=True)
     company: str | None = None
     title: str | None = None
-    city: str | None = Field(default=None, index=True)
+    city: str | None = None
     country: str | None = None
-    source: str | None = Field(default=None, index=True)
-    referred_by_id: int | None = Field(
-        default=None, foreign_key="lead.id", ondelete="SET NULL", index=True
-    )
+    source: str | None = None
+    referred_by_id: int | None = Field(default=None, foreign_key="lead.id", ondelete="SET NULL")
     bday_month: int | None = None
     bday_day: int | None = None
     bday_year: int | None = None
@@ -81,8 +79,8 @@ class Lead(SQLModel, table=True):
     lost_reason: str | None = None
     custom: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     search_text: str = ""
-    last_contact_at: NaiveDatetime | None = Field(default=None, index=True)
-    created_at: NaiveDatetime = Field(index=True)
+    last_contact_at: NaiveDatetime | None = None
+    created_at: NaiveDatetime
     updated_at: NaiveDatetime
 
 
@@ -98,8 +96,11 @@ class LeadTag(SQLModel, table=True):
 class Interaction(SQLModel, table=True):
     """A note or a logged contact: call, sms, chat, email, social, meeting."""
 
+    # The latest interaction of each lead in one index seek (stale report).
+    __table_args__ = (Index("ix_interaction_lead_at", "lead_id", "at"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    lead_id: int = Field(foreign_key="lead.id", index=True, ondelete="CASCADE")
+    lead_id: int = Field(foreign_key="lead.id", ondelete="CASCADE")
     kind: str = "note"
     at: NaiveDatetime = Field(index=True)
     text: str = ""
@@ -122,10 +123,14 @@ class FollowUp(SQLModel, table=True):
     """A dated reminder to contact a lead again."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_open", "done_at", "due"),)
+    __table_args__ = (
+        Index("ix_follow_up_open", "done_at", "due"),
+        # A lead's next open follow-up in one seek (lists sort and show it).
+        Index("ix_follow_up_lead", "lead_id", "done_at", "due"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    lead_id: int = Field(foreign_key="lead.id", index=True, ondelete="CASCADE")
+    lead_id: int = Field(foreign_key="lead.id", ondelete="CASCADE")
     due: date
     text: str = ""
     created_at: NaiveDatetime

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import and_, exists, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -157,8 +157,14 @@ def list_leads(
         .join(Stage, col(Stage.id) == col(Lead.stage_id))
         .where(*_conditions(session, query, today))
     )
+    name_key: Any = col(Lead.name_key)
+    if query.text.strip():
+        # With search text, scan the table and sort the few matches: walking the
+        # name index in order would visit every row when matches are rare.
+        # ``|| ''`` keeps the order and makes the index unusable for sorting.
+        name_key = name_key.concat(literal(""))
     key: Any = {
-        "name": col(Lead.name_key),
+        "name": name_key,
         "created": col(Lead.created_at),
         "updated": col(Lead.updated_at),
         "stage": col(Stage.position),
@@ -172,7 +178,7 @@ def list_leads(
     else:
         order = [key.asc().nulls_last(), col(Lead.id)]
     if query.sort != "name":
-        order.insert(1, col(Lead.name_key))
+        order.insert(1, name_key)
     stmt = stmt.order_by(*order).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)

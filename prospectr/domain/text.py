@@ -60,15 +60,32 @@ def clean_optional(value: str | None) -> str | None:
     return text or None
 
 
+class _FoldTable(dict[int, str]):
+    """Per-character folding, computed once per character and cached.
+
+    Decomposing character by character and dropping combining marks gives the
+    same result as decomposing the whole string (marks are only reordered
+    between themselves, and they are dropped).
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = folded.translate(_FOLD_EXTRA)
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(value: str | None) -> str:
     """Case- and accent-folded text for search keys: "Nguyễn" -> "nguyen"."""
     if not value:
         return ""
     if value.isascii():  # same result: ASCII has no marks and casefold() == lower()
         return value.lower()
-    text = unicodedata.normalize("NFKD", value.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.translate(_FOLD_EXTRA)
+    return value.casefold().translate(_FOLD_TABLE)
 
 
 def like_escape(value: str) -> str:
