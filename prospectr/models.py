@@ -4,7 +4,7 @@ Conventions:
 - Times are naive local datetimes (pydantic ``NaiveDatetime``) and dates, supplied
   by the caller (``now``/``today``): the owner's wall clock, which is what "today" means.
 - BANT answers are stored as ``"yes"``, ``"no"`` or ``"unknown"``; the temperature
-  and score are derived from them (``prospectr.domain.qualify``), never stored.
+  and score are derived from them (``prospectr.domain.bant``), never stored.
 - ``search_text`` columns hold a case- and accent-folded copy of the searchable
   text so that search is one portable ``LIKE`` (see ``prospectr.domain.text``).
 - Money is stored as integer cents, so sums are exact on every backend.

@@ -40,8 +40,8 @@ def test_domain_loads_no_ui_library() -> None:
     modules = _loaded_after(
         "import prospectr.domain\n"
         "from prospectr.domain import *  # noqa\n"
-        "import prospectr.domain.activity, prospectr.domain.agenda, prospectr.domain.dates\n"
-        "import prospectr.domain.leads, prospectr.domain.qualify, prospectr.domain.search\n"
+        "import prospectr.domain.activity, prospectr.domain.reminders, prospectr.domain.dates\n"
+        "import prospectr.domain.leads, prospectr.domain.bant, prospectr.domain.search\n"
         "import prospectr.domain.stages, prospectr.domain.text, prospectr.domain.views\n"
     )
     assert "prospectr.domain.views" in modules  # the probe saw the whole domain load
@@ -53,7 +53,7 @@ def test_domain_exports_stay_functions_whatever_the_import_order() -> None:
         [
             sys.executable,
             "-c",
-            "import prospectr.domain.search, prospectr.domain.agenda\n"
+            "import prospectr.domain.search, prospectr.domain.reminders\n"
             "from prospectr.domain import qualify, agenda\n"
             "print(callable(qualify), qualify.__name__, callable(agenda), agenda.__name__)\n",
         ],

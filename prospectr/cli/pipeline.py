@@ -93,7 +93,7 @@ def qualify(
             )
         echo(f"Qualify #{lead_id} {label} (y = yes, n = no, ? = unknown)")
         answers = {key: _ask(QUESTIONS[key], current[key]) for key in domain.BANT}
-    from prospectr.domain.qualify import answers_of, explain
+    from prospectr.domain.bant import answers_of, explain
     from prospectr.models import Stage
 
     with unit() as s:

@@ -12,8 +12,6 @@ it uses.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,7 +28,14 @@ if TYPE_CHECKING:
         record_sale,
         snooze_followup,
     )
-    from prospectr.domain.agenda import Agenda, agenda, hot_without_next_step, upcoming_birthdays
+    from prospectr.domain.bant import (
+        BANT,
+        TEMPERATURES,
+        lead_temperature,
+        parse_answer,
+        qualify,
+        temperature,
+    )
     from prospectr.domain.dates import Birthday, parse_birthday, parse_date
     from prospectr.domain.leads import (
         add_lead,
@@ -42,14 +47,7 @@ if TYPE_CHECKING:
         resolve_stage,
         update_lead,
     )
-    from prospectr.domain.qualify import (
-        BANT,
-        TEMPERATURES,
-        lead_temperature,
-        parse_answer,
-        qualify,
-        temperature,
-    )
+    from prospectr.domain.reminders import Agenda, agenda, hot_without_next_step, upcoming_birthdays
     from prospectr.domain.search import LeadQuery, LeadRow, count_matching, list_leads
     from prospectr.domain.stages import (
         add_stage,
@@ -65,17 +63,17 @@ if TYPE_CHECKING:
     from prospectr.domain.views import LeadDetail, lead_detail
 
 _LAZY: dict[str, str] = {
-    "Agenda": "agenda",
-    "BANT": "qualify",
+    "Agenda": "reminders",
+    "BANT": "bant",
     "Birthday": "dates",
     "LeadDetail": "views",
     "LeadQuery": "search",
     "LeadRow": "search",
-    "TEMPERATURES": "qualify",
+    "TEMPERATURES": "bant",
     "add_followup": "activity",
     "add_lead": "leads",
     "add_stage": "stages",
-    "agenda": "agenda",
+    "agenda": "reminders",
     "complete_followup": "activity",
     "count_matching": "search",
     "customer_status": "activity",
@@ -85,9 +83,9 @@ _LAZY: dict[str, str] = {
     "find_duplicate": "leads",
     "get_followup": "activity",
     "get_lead": "leads",
-    "hot_without_next_step": "agenda",
+    "hot_without_next_step": "reminders",
     "lead_detail": "views",
-    "lead_temperature": "qualify",
+    "lead_temperature": "bant",
     "list_leads": "search",
     "list_stages": "stages",
     "log_interaction": "activity",
@@ -96,10 +94,10 @@ _LAZY: dict[str, str] = {
     "neighbour_stage": "stages",
     "open_followups": "activity",
     "parse_amount": "activity",
-    "parse_answer": "qualify",
+    "parse_answer": "bant",
     "parse_birthday": "dates",
     "parse_date": "dates",
-    "qualify": "qualify",
+    "qualify": "bant",
     "record_sale": "activity",
     "rename_stage": "stages",
     "reorder_stage": "stages",
@@ -109,26 +107,10 @@ _LAZY: dict[str, str] = {
     "retire_stage": "stages",
     "snooze_followup": "activity",
     "stage_counts": "stages",
-    "temperature": "qualify",
-    "upcoming_birthdays": "agenda",
+    "temperature": "bant",
+    "upcoming_birthdays": "reminders",
     "update_lead": "leads",
 }
-
-
-class _DomainPackage(types.ModuleType):
-    """Keeps ``qualify`` and ``agenda`` the functions once their submodules load.
-
-    Importing ``prospectr.domain.qualify`` binds the submodule onto this package,
-    which would hide the lazily exported function of the same name.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _DomainPackage
 
 
 def __getattr__(name: str) -> Any:

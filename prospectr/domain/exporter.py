@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from prospectr.domain.bant import BANT, temperature
 from prospectr.domain.dates import occurrence
-from prospectr.domain.qualify import BANT, temperature
 from prospectr.domain.search import LeadQuery, list_leads
 from prospectr.errors import InvalidInput
 from prospectr.models import FollowUp, Lead, LeadTag, Stage

@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from prospectr.domain.qualify import BANT, temperature, temperature_clause
+from prospectr.domain.bant import BANT, temperature, temperature_clause
 from prospectr.domain.text import fold, like_escape, normalize_label
 from prospectr.errors import InvalidInput
 from prospectr.models import FollowUp, Lead, LeadTag, Sale, Stage

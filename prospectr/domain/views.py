@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from prospectr.domain.activity import customer_status, followups_of, interactions, money, sales_of
+from prospectr.domain.bant import BANT, answers_of, explain, score, temperature
 from prospectr.domain.leads import display_name, lead_tags
-from prospectr.domain.qualify import BANT, answers_of, explain, score, temperature
 from prospectr.domain.stages import stage_history
 from prospectr.models import FollowUp, Interaction, Lead, Sale, Stage
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from prospectr.domain import qualify
-from prospectr.domain.qualify import (
+from prospectr.domain.bant import (
     BANT,
     explain,
     parse_answer,

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from prospectr.domain.qualify import BANT
+from prospectr.domain.bant import BANT
 from prospectr.errors import ProspectrError
 from prospectr.tui.widgets.text import lit
 

@@ -13,7 +13,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from prospectr import domain
-from prospectr.domain.agenda import Agenda
+from prospectr.domain.reminders import Agenda
 from prospectr.errors import ProspectrError
 from prospectr.tui.screens.base import NavBar, ProspectrScreen
 from prospectr.tui.screens.lead_actions import LeadActions, lead_bindings

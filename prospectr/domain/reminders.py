@@ -11,9 +11,9 @@ from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from prospectr.domain.bant import temperature_clause
 from prospectr.domain.dates import md_ranges, occurrence
 from prospectr.domain.leads import display_name
-from prospectr.domain.qualify import temperature_clause
 from prospectr.models import FollowUp, Lead, Stage
 
 DEFAULT_BIRTHDAY_DAYS = 14
