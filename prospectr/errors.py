@@ -14,9 +14,17 @@ class ProspectrError(Exception):
 
 
 class InvalidInput(ProspectrError):
-    """A value the user typed or a file supplied is not acceptable."""
+    """A value the user typed or a file supplied is not acceptable.
+
+    ``field`` names the missing or wrong value ("reason", "followup") so each
+    front end can point at its own way of giving it (a CLI option, a form field).
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Ambiguous(ProspectrError):

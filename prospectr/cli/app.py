@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from prospectr import config
-from prospectr.errors import Ambiguous, ProspectrError
+from prospectr.errors import Ambiguous, DuplicateLead, InvalidInput, ProspectrError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -93,6 +93,9 @@ def engine() -> Engine:
         from prospectr.db import open_database
 
         state._engine = guarded(lambda: open_database(db_url()))
+        from prospectr.cli.data import auto_backup
+
+        auto_backup(state._engine)
     return state._engine
 
 
@@ -119,7 +122,16 @@ def report_error(exc: ProspectrError) -> NoReturn:
         for lead_id, name in exc.candidates:
             sys.stderr.write(f"  #{lead_id}  {printable(name)}\n")
         raise typer.Exit(exc.exit_code)
-    fail(str(exc), exc.exit_code)
+    message = str(exc)
+    if isinstance(exc, DuplicateLead):
+        message += " (use --force to add anyway)"
+    elif isinstance(exc, InvalidInput) and exc.field in _OPTION_OF_FIELD:
+        message += f" ({_OPTION_OF_FIELD[exc.field]})"
+    fail(message, exc.exit_code)
+
+
+# Which option gives a value the domain asked for.
+_OPTION_OF_FIELD = {"reason": "--reason", "followup": "--followup"}
 
 
 def guarded(fn: Any) -> Any:
@@ -191,8 +203,23 @@ def echo(value: object = "") -> None:
 
 
 def print_json(data: Any) -> None:
-    """Print data as JSON (UTF-8, indented, stable key order as built)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Print data as JSON (UTF-8, indented, stable key order as built).
+
+    Characters a terminal would act on or hide (C1 controls, bidi and zero-width
+    marks) are written as ``\\uXXXX`` escapes: the same JSON, safe on screen.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if not text.replace("\n", "").isprintable():
+        text = "".join(ch if ch.isprintable() or ch == "\n" else _json_escape(ch) for ch in text)
+    sys.stdout.write(text + "\n")
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def is_tty() -> bool:

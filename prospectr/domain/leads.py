@@ -142,8 +142,7 @@ def _refuse_duplicate(
     if found:
         lead, what = found
         raise DuplicateLead(
-            f"{what} is already on lead #{lead.id} {display_name(lead)}"
-            " (use --force to add anyway)",
+            f"{what} is already on lead #{lead.id} {display_name(lead)}",
             lead.id or 0,
         )
 

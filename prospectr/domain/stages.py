@@ -58,9 +58,9 @@ def move_lead(
     if stage.retired:
         raise InvalidInput(f"stage {stage.name!r} is retired")
     if stage.requires_reason and not reason and not automatic:
-        raise InvalidInput(f"moving to {stage.name} needs a reason (--reason)")
+        raise InvalidInput(f"moving to {stage.name} needs a reason", field="reason")
     if stage.requires_followup and followup_due is None and not automatic:
-        raise InvalidInput(f"moving to {stage.name} needs a follow-up date (--followup)")
+        raise InvalidInput(f"moving to {stage.name} needs a follow-up date", field="followup")
     if stage.id == lead.stage_id:
         return False
     assert lead.id is not None

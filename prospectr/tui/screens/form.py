@@ -194,7 +194,7 @@ class FormScreen(ModalScreen[Any]):
             result = self.submit(values, force)
         except DuplicateLead as exc:
             self.duplicate_id = exc.existing_id
-            self._error("Possible duplicate: " + str(exc).split(" (use --force")[0])
+            self._error("Possible duplicate: " + str(exc))
             self.query_one("#open-existing").display = True
             self.query_one("#force").display = True
             self.query_one("#open-existing").focus()
