@@ -1,3 +1,324 @@
-"""Commands of the report room (filled in by its issue)."""
+"""``prospectr report``: which channels bring buyers, where leads get stuck.
+
+``prospectr report`` prints every section; ``prospectr report SECTION`` one of
+funnel, sources, velocity, stale, lost, trend, customers. Every form takes the
+same filters (``--since``/``--until``, ``--source``, ``--tag``) and prints text
+with charts, ``--json`` (``{"today", "filters", <section>: {...}}``) or
+``--csv`` (one table per section; the full report separates its tables with a
+blank line and starts each row with the section name). The definitions behind
+the numbers are in ``prospectr.domain.reports``.
+
+Stale thresholds are stored in the database: ``prospectr report stale --set
+contacted=10 --set default=21`` changes them, ``--reset`` restores the defaults,
+``--thresholds`` shows them.
+"""
 
 from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Annotated, Any
+
+import typer
+
+from prospectr.cli.app import app, console, echo, fail, literal, print_json, today, unit
+
+SECTION_NAMES = ("funnel", "sources", "velocity", "stale", "lost", "trend", "customers")
+DEFAULT_LIMIT = 20
+
+report_app = typer.Typer(
+    help="Reports: which channels bring buyers, where leads get stuck.\n\n"
+    "Without a section, prints them all: funnel, sources, velocity, stale, lost, trend,"
+    " customers.\n\n\b\n"
+    "Example: prospectr report sources --since 2026-01-01",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+app.add_typer(report_app, name="report")
+
+Since = Annotated[
+    str | None,
+    typer.Option(
+        "--since", metavar="DATE", help="Period start: leads captured (or events dated) from."
+    ),
+]
+Until = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="Period end (inclusive).")
+]
+Source = Annotated[
+    str | None, typer.Option("--source", "-s", help="Only leads from this source ('(none)': none).")
+]
+Tag = Annotated[str | None, typer.Option("--tag", "-t", help="Only leads with this tag.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON (today, filters, the section).")]
+Csv = Annotated[bool, typer.Option("--csv", help="Print CSV (one table per section).")]
+By = Annotated[
+    str | None, typer.Option("--by", metavar="month|week", help="Trend buckets (default month).")
+]
+Limit = Annotated[
+    int | None,
+    typer.Option("--limit", min=0, help=f"Stale leads listed (default {DEFAULT_LIMIT}; 0 = all)."),
+]
+
+
+@dataclass
+class Options:
+    """The options of one invocation (the group's, overridden by the section's)."""
+
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+    tag: str | None = None
+    json: bool = False
+    csv: bool = False
+    by: str | None = None
+    limit: int | None = None
+
+    def over(self, parent: Options | None) -> Options:
+        """These options, falling back to the group's for the ones not given here."""
+        if parent is None:
+            return self
+        merged = Options()
+        for f in fields(Options):
+            mine = getattr(self, f.name)
+            unset = mine is None or mine is False
+            setattr(merged, f.name, getattr(parent, f.name) if unset else mine)
+        return merged
+
+
+def run(sections: Sequence[str], opts: Options) -> None:
+    """Compute the sections and print them in the chosen format."""
+    from prospectr.domain.dates import parse_date
+    from prospectr.domain.reports import ReportFilter, build_report
+
+    if opts.json and opts.csv:
+        fail("choose one of --json and --csv", 2)
+    limit = DEFAULT_LIMIT if opts.limit is None else opts.limit
+    with unit(write=False) as s:
+        day = today()
+        flt = ReportFilter(
+            since=parse_date(opts.since, day) if opts.since else None,
+            until=parse_date(opts.until, day) if opts.until else None,
+            source=opts.source,
+            tag=opts.tag,
+        )
+        report = build_report(
+            s,
+            today=day,
+            flt=flt,
+            sections=sections,
+            by=(opts.by or "month").strip().lower(),
+            stale_limit=limit or None,
+        )
+    if opts.json:
+        print_json(report.as_dict())
+    elif opts.csv:
+        write_csv(report.sections, labelled=len(sections) > 1)
+    else:
+        from prospectr.report_view import render_report
+
+        console().print(render_report(report, limit=limit or None))
+
+
+def write_csv(sections: dict[str, Any], *, labelled: bool) -> None:
+    """Each section's table; with ``labelled``, a ``section`` column and blank lines between."""
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    for index, (name, section) in enumerate(sections.items()):
+        if index:
+            sys.stdout.write("\n")
+        names = list(section.CSV_FIELDS)
+        out.writerow(["section", *names] if labelled else names)
+        for row in section.csv_rows():
+            values = ["" if row[k] is None else row[k] for k in names]
+            out.writerow([name, *values] if labelled else values)
+
+
+@report_app.callback()
+def report_all(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    by: By = None,
+    limit: Limit = None,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """Every report section: funnel, sources, velocity, stale, lost, trend, customers.
+
+    \b
+    Example: prospectr report --since 2026-01-01 --source referral
+    """
+    opts = Options(since, until, source, tag, json_out, csv_out, by, limit)
+    if ctx.invoked_subcommand is None:
+        run(SECTION_NAMES, opts)
+    else:
+        ctx.obj = opts
+
+
+def _section(ctx: typer.Context, name: str, opts: Options) -> None:
+    parent = ctx.obj if isinstance(ctx.obj, Options) else None
+    run([name], opts.over(parent))
+
+
+@report_app.command("funnel")
+def funnel_cmd(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """Leads that reached each stage (from stage history) and conversion to the next.
+
+    \b
+    Example: prospectr report funnel --since 2026-01-01
+    """
+    _section(ctx, "funnel", Options(since, until, source, tag, json_out, csv_out))
+
+
+@report_app.command("sources")
+def sources_cmd(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """Per source: leads, qualified, won, conversion, revenue, median days to first sale.
+
+    \b
+    Example: prospectr report sources --tag fair-2026
+    """
+    _section(ctx, "sources", Options(since, until, source, tag, json_out, csv_out))
+
+
+@report_app.command("velocity")
+def velocity_cmd(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """Median and 90th percentile days spent in each stage.
+
+    \b
+    Example: prospectr report velocity --source referral
+    """
+    _section(ctx, "velocity", Options(since, until, source, tag, json_out, csv_out))
+
+
+@report_app.command("stale")
+def stale_cmd(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    limit: Limit = None,
+    assign: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="STAGE=DAYS",
+            help="Change a stage's threshold (repeat; 'default=DAYS' for the others).",
+        ),
+    ] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Restore the default thresholds.")] = False,
+    show: Annotated[bool, typer.Option("--thresholds", help="Only show the thresholds.")] = False,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """Open leads with no interaction for N days (per-stage N), oldest first.
+
+    Defaults: new 7, contacted 14, nurturing 30, other open stages 14.
+
+    \b
+    Example: prospectr report stale --set contacted=10 --set default=21
+    """
+    from prospectr.domain import reports
+
+    if assign or reset:
+        with unit() as s:
+            if reset:
+                reports.reset_stale_thresholds(s)
+            thresholds = reports.set_stale_thresholds(s, assign or [])
+    else:
+        with unit(write=False) as s:
+            thresholds = reports.stale_thresholds(s)
+    if show:
+        if json_out:
+            print_json(thresholds)
+        else:
+            for name, days in thresholds.items():
+                echo(f"{name}\t{days}")
+        return
+    opts = Options(since, until, source, tag, json_out, csv_out, limit=limit)
+    if (assign or reset) and not (opts.json or opts.csv):
+        console().print(literal("stale thresholds saved", "dim"))
+    _section(ctx, "stale", opts)
+
+
+@report_app.command("lost")
+def lost_cmd(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """Why leads were lost: counts by reason and by source.
+
+    \b
+    Example: prospectr report lost --since 2026-01-01
+    """
+    _section(ctx, "lost", Options(since, until, source, tag, json_out, csv_out))
+
+
+@report_app.command("trend")
+def trend_cmd(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    by: By = None,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """New, qualified and won leads and revenue per month (or week); last 12 by default.
+
+    \b
+    Example: prospectr report trend --by week --since 2026-09-01
+    """
+    _section(ctx, "trend", Options(since, until, source, tag, json_out, csv_out, by))
+
+
+@report_app.command("customers")
+def customers_cmd(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    tag: Tag = None,
+    json_out: Json = False,
+    csv_out: Csv = False,
+) -> None:
+    """Customers and repeat customers, sales per customer, revenue by month.
+
+    \b
+    Example: prospectr report customers --since 2026-01-01
+    """
+    _section(ctx, "customers", Options(since, until, source, tag, json_out, csv_out))

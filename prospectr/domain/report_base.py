@@ -1,0 +1,429 @@
+"""Shared machinery of the reports: filters, SQL helpers, the per-lead facts table.
+
+See ``prospectr.domain.reports`` for the definitions every section follows.
+
+Speed: funnel, sources and trend all need the same per-lead digest of stage
+history (highest stage reached, when first qualified, when first won). It is
+computed once per report by one GROUP BY over ``stage_history`` into a
+temporary table (:class:`ReportData`), and each section aggregates that table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from prospectr.domain.text import normalize_label
+from prospectr.errors import InvalidInput
+from prospectr.models import Lead, LeadTag, Sale, Stage, StageHistory
+
+NO_SOURCE = "(none)"
+PATH_KINDS = ("open", "won")
+TREND_BUCKETS = 12
+BY = ("month", "week")
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded to 4 decimals; None when ``whole`` is 0."""
+    return round(part / whole, 4) if whole else None
+
+
+def cents_text(cents: int) -> str:
+    """Integer cents as an exact amount with two decimals: 123456 -> "1234.56"."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def as_date(value: Any) -> date:
+    """A date from a SQL date value (SQLite returns text for ``date()``)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: Any) -> datetime:
+    """A datetime from a SQL value (SQLite returns text for expressions)."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+# --- filters ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """The period and the lead filters of a report; empty fields do not filter."""
+
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+    tag: str | None = None
+
+    def normalized(self) -> ReportFilter:
+        """Labels case-folded; refuses a period that ends before it starts."""
+        if self.since and self.until and self.since > self.until:
+            raise InvalidInput(f"--since {self.since} is after --until {self.until}")
+        source = normalize_label(self.source) or None if self.source is not None else None
+        tag = normalize_label(self.tag) or None if self.tag is not None else None
+        return ReportFilter(self.since, self.until, source, tag)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``filters`` object of ``--json``."""
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "source": self.source,
+            "tag": self.tag,
+        }
+
+    def period(self, column: Any) -> list[ColumnElement[bool]]:
+        """``column`` (a datetime) within the period, both ends inclusive by date."""
+        conds: list[ColumnElement[bool]] = []
+        if self.since:
+            conds.append(column >= datetime.combine(self.since, time.min))
+        if self.until:
+            conds.append(column < datetime.combine(self.until + timedelta(days=1), time.min))
+        return conds
+
+    def lead_conditions(self, *, cohort: bool = True) -> list[ColumnElement[bool]]:
+        """Conditions on ``Lead``: source, tag and (for a cohort) the capture period."""
+        conds: list[ColumnElement[bool]] = []
+        if self.source == NO_SOURCE:
+            conds.append(col(Lead.source).is_(None))
+        elif self.source:
+            conds.append(col(Lead.source) == self.source)
+        if self.tag:
+            conds.append(
+                exists().where(
+                    and_(col(LeadTag.lead_id) == col(Lead.id), col(LeadTag.tag) == self.tag)
+                )
+            )
+        if cohort:
+            conds.extend(self.period(col(Lead.created_at)))
+        return conds
+
+    def on_lead_id(self, lead_id: Any, *, cohort: bool = True) -> list[ColumnElement[bool]]:
+        """The lead conditions applied to another table's ``lead_id`` column (empty if none)."""
+        conds = self.lead_conditions(cohort=cohort)
+        if not conds:
+            return []
+        return [lead_id.in_(select(col(Lead.id)).where(*conds))]
+
+
+# --- dialect-specific date arithmetic ------------------------------------------------
+# The one place where a backend's date function is named. Day numbers count whole
+# calendar days from a fixed origin; only their differences are used.
+
+_SQLITE_DAY0 = 1721424  # julianday(d) - 0.5 == d.toordinal() + _SQLITE_DAY0
+_UNIX_DAY0 = date(1970, 1, 1).toordinal()
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def day_number(session: Session, expr: Any) -> Any:
+    """Whole days from a fixed origin for a date or datetime SQL expression.
+
+    SQLite: ``julianday`` counts from noon, hence the half day. PostgreSQL:
+    subtracting two dates gives an integer.
+    """
+    if _is_sqlite(session):
+        return cast(func.julianday(expr) - 0.5, Integer)
+    return cast(expr, Date) - literal(date(1970, 1, 1), Date)
+
+
+def day_number_of(session: Session, day: date) -> int:
+    """The same day number as :func:`day_number`, for a Python date."""
+    return day.toordinal() + (_SQLITE_DAY0 if _is_sqlite(session) else -_UNIX_DAY0)
+
+
+# --- percentiles ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """Count, median and nearest-rank 90th percentile of a set of day counts."""
+
+    n: int
+    median: float
+    p90: float
+
+
+def from_histogram(counts: Iterable[tuple[int, int]]) -> Quantiles | None:
+    """Median (mean of the middle values) and p90 (value at rank ceil(0.9 n)) of a histogram.
+
+    ``counts`` are (value, how many) pairs, as a GROUP BY returns them; the values
+    are whole days, so the result is exact.
+    """
+    ordered = sorted((int(v), int(c)) for v, c in counts if c)
+    n = sum(c for _, c in ordered)
+    if not n:
+        return None
+    ranks = {"lo": (n + 1) // 2, "hi": (n + 2) // 2, "p90": (9 * n + 9) // 10}
+    found: dict[str, int] = {}
+    seen = 0
+    for value, count in ordered:
+        seen += count
+        for name, rank in ranks.items():
+            if name not in found and rank <= seen:
+                found[name] = value
+    return Quantiles(n, (found["lo"] + found["hi"]) / 2, float(found["p90"]))
+
+
+def histograms(rows: Iterable[Any]) -> dict[Any, Quantiles]:
+    """Quantiles per group from (group, value, count) rows."""
+    per: dict[Any, list[tuple[int, int]]] = {}
+    for key, value, count in rows:
+        if value is not None:
+            per.setdefault(key, []).append((value, count))
+    out = {key: from_histogram(pairs) for key, pairs in per.items()}
+    return {key: q for key, q in out.items() if q is not None}
+
+
+# --- the pipeline as reports see it -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The stages in order, the path (open and won stages) and where "qualified" sits."""
+
+    stages: list[Stage]  # retired ones too: history may name them
+    qualified_position: int | None
+
+    @property
+    def active(self) -> list[Stage]:
+        """The stages a report shows."""
+        return [s for s in self.stages if not s.retired]
+
+    @property
+    def active_path(self) -> list[Stage]:
+        """The path without retired stages: what the funnel shows."""
+        return [s for s in self.active if s.kind in PATH_KINDS]
+
+    def ids(self, *kinds: str) -> list[int]:
+        """Ids of the stages (retired too) of these kinds."""
+        return [s.id for s in self.stages if s.kind in kinds and s.id is not None]
+
+    def qualified_ids(self) -> list[int]:
+        """Path stages at or after the qualified stage."""
+        if self.qualified_position is None:
+            return []
+        return [
+            s.id
+            for s in self.stages
+            if s.kind in PATH_KINDS and s.position >= self.qualified_position and s.id is not None
+        ]
+
+
+def pipeline_of(session: Session) -> Pipeline:
+    """The stages in order and where "qualified" sits on the path."""
+    stages = list(session.scalars(select(Stage).order_by(col(Stage.position), col(Stage.id))))
+    qualified = next((s for s in stages if s.key == "qualified"), None)
+    if qualified is None or qualified.kind not in PATH_KINDS:
+        path = [s for s in stages if s.kind in PATH_KINDS and not s.retired]
+        qualified = path[1] if len(path) > 1 else None
+    return Pipeline(stages, qualified.position if qualified else None)
+
+
+# --- the per-lead facts -------------------------------------------------------------------
+
+
+class ReportData:
+    """One report's shared state: session, today, filter, pipeline and the facts table.
+
+    The facts table (temporary, dropped on :meth:`close`) has one row per lead
+    that passes the source and tag filters (not the period: sections apply it):
+    ``source`` (``(none)`` when empty), ``created_at``, the highest path position
+    reached (``top``), when it first reached the qualified stage or later
+    (``qualified_at``), when it first entered a won stage (``won_at``), and its
+    sales (``sales``, ``cents``, ``first_sale``).
+    """
+
+    def __init__(self, session: Session, *, today: date, flt: ReportFilter | None = None) -> None:
+        self.session = session
+        self.today = today
+        self.flt = (flt or ReportFilter()).normalized()
+        self.pipe = pipeline_of(session)
+        self._facts: Table | None = None
+        self._temps: list[Table] = []
+
+    def day(self, expr: Any) -> Any:
+        """:func:`day_number` on this session's backend."""
+        return day_number(self.session, expr)
+
+    def day_of(self, day: date) -> int:
+        """:func:`day_number_of` on this session's backend."""
+        return day_number_of(self.session, day)
+
+    @property
+    def facts(self) -> Table:
+        """The facts table, built on first use."""
+        if self._facts is None:
+            self._facts = self._build_facts()
+        return self._facts
+
+    def cohort(self, table: Table) -> list[ColumnElement[bool]]:
+        """The period condition on a facts table."""
+        return self.flt.period(table.c.created_at)
+
+    def temp_table(self, name: str, columns: list[Column[Any]], rows: Any) -> Table:
+        """A temporary table filled from the select ``rows`` (dropped on :meth:`close`).
+
+        Sections use one when several queries need the same costly per-lead values.
+        """
+        table = Table(f"report_{name}_{id(self)}", MetaData(), *columns, prefixes=["TEMPORARY"])
+        conn = self.session.connection()
+        table.create(conn)
+        self._temps.append(table)
+        conn.execute(insert(table).from_select([c.name for c in table.c], rows))
+        return table
+
+    def close(self) -> None:
+        """Drop the temporary tables (they live as long as the connection otherwise)."""
+        conn = self.session.connection()
+        while self._temps:
+            self._temps.pop().drop(conn)
+        self._facts = None
+
+    def _build_facts(self) -> Table:
+        pipe = self.pipe
+        to_stage = col(StageHistory.to_stage_id)
+        at = col(StageHistory.at)
+        positions = {s.id: s.position for s in pipe.stages if s.kind in PATH_KINDS}
+        top: Any = literal(None, Integer)
+        if positions:
+            top = case(*((to_stage == sid, pos) for sid, pos in positions.items()))
+        qualified_ids, won_ids = pipe.qualified_ids(), pipe.ids("won")
+        history = (
+            select(
+                col(StageHistory.lead_id).label("lead_id"),
+                func.max(top).label("top"),
+                func.min(case((to_stage.in_(qualified_ids), at))).label("qualified_at"),
+                func.min(case((to_stage.in_(won_ids), at))).label("won_at"),
+            )
+            .group_by(col(StageHistory.lead_id))
+            .subquery()
+        )
+        sales = (
+            select(
+                col(Sale.lead_id).label("lead_id"),
+                func.count().label("sales"),
+                func.sum(Sale.amount_cents).label("cents"),
+                func.min(Sale.date).label("first_sale"),
+            )
+            .group_by(col(Sale.lead_id))
+            .subquery()
+        )
+        columns: list[Column[Any]] = [
+            Column("lead_id", Integer, primary_key=True),
+            Column("source", String),
+            Column("created_at", DateTime),
+            Column("top", Integer),
+            Column("qualified_at", DateTime),
+            Column("won_at", DateTime),
+            Column("sales", Integer),
+            Column("cents", Integer),
+            Column("first_sale", Date),
+        ]
+        rows = (
+            select(
+                col(Lead.id),
+                func.coalesce(col(Lead.source), NO_SOURCE),
+                col(Lead.created_at),
+                history.c.top,
+                history.c.qualified_at,
+                history.c.won_at,
+                func.coalesce(sales.c.sales, 0),
+                func.coalesce(sales.c.cents, 0),
+                sales.c.first_sale,
+            )
+            .select_from(history)
+            .join(Lead, col(Lead.id) == history.c.lead_id)
+            .outerjoin(sales, sales.c.lead_id == history.c.lead_id)
+            .where(*self.flt.lead_conditions(cohort=False))
+        )
+        return self.temp_table("facts", columns, rows)
+
+
+@contextmanager
+def report_data(
+    session: Session, *, today: date, flt: ReportFilter | None = None
+) -> Iterator[ReportData]:
+    """A :class:`ReportData` whose temporary tables are dropped at the end."""
+    data = ReportData(session, today=today, flt=flt)
+    try:
+        yield data
+    finally:
+        data.close()
+
+
+# --- time buckets ---------------------------------------------------------------------
+
+
+def bucket_start(day: date, by: str) -> date:
+    """The first day of the month (``by="month"``) or the Monday of the week holding ``day``."""
+    if by == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def bucket_label(start: date, by: str) -> str:
+    """``2026-11`` for a month, ISO ``2026-W48`` for a week."""
+    if by == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{start:%Y-%m}"
+
+
+def step(start: date, by: str, n: int = 1) -> date:
+    """The start of the bucket ``n`` buckets after the bucket starting at ``start``."""
+    if by == "week":
+        return start + timedelta(weeks=n)
+    months = start.year * 12 + start.month - 1 + n
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def series_window(flt: ReportFilter, today: date, by: str) -> tuple[date, date]:
+    """First and last day of a time series: the period, else the last ``TREND_BUCKETS``."""
+    if by not in BY:
+        raise InvalidInput(f"--by must be month or week, not {by!r}")
+    until = flt.until or today
+    since = flt.since or step(bucket_start(until, by), by, 1 - TREND_BUCKETS)
+    return since, until
+
+
+def buckets(since: date, until: date, by: str) -> list[date]:
+    """The starts of every bucket from the one holding ``since`` to the one holding ``until``."""
+    out: list[date] = []
+    cursor = bucket_start(since, by)
+    while cursor <= until:
+        out.append(cursor)
+        cursor = step(cursor, by)
+    return out

@@ -1,0 +1,270 @@
+"""Reports over time: the trend, and customers with their revenue by month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+from sqlalchemy import case, func, or_, select
+from sqlmodel import col
+
+from prospectr.domain.report_base import (
+    ReportData,
+    ReportFilter,
+    as_date,
+    bucket_label,
+    bucket_start,
+    buckets,
+    cents_text,
+    ratio,
+    series_window,
+)
+from prospectr.models import Lead, Sale
+
+TOP_CUSTOMERS = 10
+
+
+@dataclass
+class TrendRow:
+    """One month (or week)."""
+
+    period: str
+    start: date
+    new: int = 0
+    qualified: int = 0
+    won: int = 0
+    revenue_cents: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row's ``--json`` / ``--csv`` shape."""
+        return {
+            "period": self.period,
+            "start": self.start.isoformat(),
+            "new": self.new,
+            "qualified": self.qualified,
+            "won": self.won,
+            "revenue": cents_text(self.revenue_cents),
+            "revenue_cents": self.revenue_cents,
+        }
+
+
+@dataclass
+class Trend:
+    """New, qualified and won leads and revenue per month or week, oldest first."""
+
+    CSV_FIELDS: ClassVar[tuple[str, ...]] = (
+        "period",
+        "start",
+        "new",
+        "qualified",
+        "won",
+        "revenue",
+        "revenue_cents",
+    )
+
+    by: str
+    rows: list[TrendRow]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``report trend --json`` shape."""
+        return {"by": self.by, "rows": [r.as_dict() for r in self.rows]}
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """One CSV row per period."""
+        return [r.as_dict() for r in self.rows]
+
+
+def trend(data: ReportData, *, by: str = "month") -> Trend:
+    """Leads captured, first qualified and first won, and revenue, per month or week.
+
+    Each count goes to the bucket of the day it happened: the capture, the first
+    move into the qualified stage or later, the first won move or first sale
+    (whichever came first), the sale date.
+    """
+    s, f, flt = data.session, data.facts, data.flt
+    since, until = series_window(flt, data.today, by)
+    rows = {b: TrendRow(bucket_label(b, by), b) for b in buckets(since, until, by)}
+
+    def add(name: str, day: Any, value: Any, *conds: Any) -> None:
+        for when, total in s.execute(select(day, value).where(*conds).group_by(day)):
+            if when is not None and since <= as_date(when) <= until:
+                row = rows[bucket_start(as_date(when), by)]
+                setattr(row, name, getattr(row, name) + int(total or 0))
+
+    window = ReportFilter(since, until)
+    add("new", func.date(f.c.created_at), func.count(), *window.period(f.c.created_at))
+    add("qualified", func.date(f.c.qualified_at), func.count(), *window.period(f.c.qualified_at))
+    won_day, first_sale = func.date(f.c.won_at), f.c.first_sale
+    first_won = case(
+        (f.c.won_at.is_(None), first_sale),
+        (first_sale.is_(None), won_day),
+        (won_day <= first_sale, won_day),
+        else_=first_sale,
+    )
+    add("won", first_won, func.count(), or_(f.c.won_at.is_not(None), first_sale.is_not(None)))
+    add(
+        "revenue_cents",
+        col(Sale.date),
+        func.sum(Sale.amount_cents),
+        col(Sale.date) >= since,
+        col(Sale.date) <= until,
+        *flt.on_lead_id(col(Sale.lead_id), cohort=False),
+    )
+    return Trend(by, list(rows.values()))
+
+
+# --- customers ------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerRow:
+    """A customer with their sales."""
+
+    lead_id: int
+    name: str
+    sales: int
+    revenue_cents: int
+    first: date
+    last: date
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row's ``--json`` / ``--csv`` shape."""
+        return {
+            "id": self.lead_id,
+            "name": self.name,
+            "sales": self.sales,
+            "revenue": cents_text(self.revenue_cents),
+            "revenue_cents": self.revenue_cents,
+            "first_sale": self.first.isoformat(),
+            "last_sale": self.last.isoformat(),
+        }
+
+
+@dataclass
+class Customers:
+    """Customers, repeat customers, sales per customer and revenue by month."""
+
+    CSV_FIELDS: ClassVar[tuple[str, ...]] = ("month", "sales", "revenue", "revenue_cents")
+
+    distribution: list[tuple[int, int, int]]  # (sales per customer, customers, revenue cents)
+    top_repeat: list[CustomerRow]
+    by_month: list[tuple[str, int, int]]  # (month, sales, revenue cents)
+
+    @property
+    def customers(self) -> int:
+        """Leads with at least one sale in the period."""
+        return sum(c for _, c, _ in self.distribution)
+
+    @property
+    def repeat_customers(self) -> int:
+        """Leads with two or more sales in the period."""
+        return sum(c for n, c, _ in self.distribution if n >= 2)
+
+    @property
+    def sales(self) -> int:
+        """Number of sales."""
+        return sum(n * c for n, c, _ in self.distribution)
+
+    @property
+    def revenue_cents(self) -> int:
+        """Sum of the sales."""
+        return sum(r for _, _, r in self.distribution)
+
+    @property
+    def sales_per_customer(self) -> float | None:
+        """Average number of sales per customer."""
+        return round(self.sales / self.customers, 2) if self.customers else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``report customers --json`` shape."""
+        return {
+            "customers": self.customers,
+            "repeat_customers": self.repeat_customers,
+            "repeat_share": ratio(self.repeat_customers, self.customers),
+            "sales": self.sales,
+            "sales_per_customer": self.sales_per_customer,
+            "revenue": cents_text(self.revenue_cents),
+            "revenue_cents": self.revenue_cents,
+            "sales_per_customer_counts": [
+                {"sales": n, "customers": c, "revenue_cents": r} for n, c, r in self.distribution
+            ],
+            "top_repeat_customers": [c.as_dict() for c in self.top_repeat],
+            "revenue_by_month": [
+                {"month": m, "sales": n, "revenue": cents_text(r), "revenue_cents": r}
+                for m, n, r in self.by_month
+            ],
+        }
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """One CSV row per month (the summary is in ``--json``)."""
+        return [
+            {"month": m, "sales": n, "revenue": cents_text(r), "revenue_cents": r}
+            for m, n, r in self.by_month
+        ]
+
+
+def customers(data: ReportData, *, top: int = TOP_CUSTOMERS) -> Customers:
+    """Sales in the period per customer: repeat buyers, distribution, best repeat customers."""
+    session, flt = data.session, data.flt
+    conds = [*flt.on_lead_id(col(Sale.lead_id), cohort=False)]
+    if flt.since:
+        conds.append(col(Sale.date) >= flt.since)
+    if flt.until:
+        conds.append(col(Sale.date) <= flt.until)
+    per_lead = (
+        select(
+            col(Sale.lead_id).label("lead_id"),
+            func.count().label("n"),
+            func.sum(Sale.amount_cents).label("cents"),
+            func.min(Sale.date).label("first"),
+            func.max(Sale.date).label("last"),
+        )
+        .where(*conds)
+        .group_by(col(Sale.lead_id))
+        .subquery()
+    )
+    distribution = [
+        (int(n), int(c), int(r or 0))
+        for n, c, r in session.execute(
+            select(per_lead.c.n, func.count(), func.sum(per_lead.c.cents))
+            .group_by(per_lead.c.n)
+            .order_by(per_lead.c.n)
+        )
+    ]
+    best = session.execute(
+        select(
+            per_lead.c.lead_id,
+            col(Lead.name),
+            col(Lead.company),
+            per_lead.c.n,
+            per_lead.c.cents,
+            per_lead.c.first,
+            per_lead.c.last,
+        )
+        .join(Lead, col(Lead.id) == per_lead.c.lead_id)
+        .where(per_lead.c.n >= 2)
+        .order_by(per_lead.c.cents.desc(), per_lead.c.n.desc(), per_lead.c.lead_id)
+        .limit(top)
+    )
+    top_repeat = [
+        CustomerRow(int(i), name or company or f"#{i}", int(n), int(c), as_date(f), as_date(la))
+        for i, name, company, n, c, f, la in best
+    ]
+    since, until = series_window(flt, data.today, "month")
+    months = {b: [0, 0] for b in buckets(since, until, "month")}
+    rows = session.execute(
+        select(col(Sale.date), func.count(), func.sum(Sale.amount_cents))
+        .where(
+            col(Sale.date) >= since,
+            col(Sale.date) <= until,
+            *flt.on_lead_id(col(Sale.lead_id), cohort=False),
+        )
+        .group_by(col(Sale.date))
+    )
+    for day, n, cents in rows:
+        slot = months[bucket_start(as_date(day), "month")]
+        slot[0] += int(n)
+        slot[1] += int(cents or 0)
+    by_month = [(bucket_label(b, "month"), n, c) for b, (n, c) in months.items()]
+    return Customers(distribution, top_repeat, by_month)
