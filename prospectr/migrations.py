@@ -121,17 +121,12 @@ def _v1_initial(conn: Connection) -> None:
         "stage_history",
         md,
         Column("id", Integer, primary_key=True),
-        Column(
-            "lead_id",
-            Integer,
-            ForeignKey("lead.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        Column("lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False),
         Column("from_stage_id", Integer, ForeignKey("stage.id")),
         Column("to_stage_id", Integer, ForeignKey("stage.id"), nullable=False, index=True),
         Column("at", DateTime, nullable=False),
         Column("reason", String),
+        Index("ix_stage_history_lead_at", "lead_id", "at"),
     )
     Table(
         "follow_up",

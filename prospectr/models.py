@@ -110,9 +110,11 @@ class StageHistory(SQLModel, table=True):
     """One stage move of one lead."""
 
     __tablename__ = "stage_history"
+    # A lead's moves in time order in one seek (history, velocity report).
+    __table_args__ = (Index("ix_stage_history_lead_at", "lead_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    lead_id: int = Field(foreign_key="lead.id", index=True, ondelete="CASCADE")
+    lead_id: int = Field(foreign_key="lead.id", ondelete="CASCADE")
     from_stage_id: int | None = Field(default=None, foreign_key="stage.id")
     to_stage_id: int = Field(foreign_key="stage.id", index=True)
     at: NaiveDatetime
