@@ -3,48 +3,69 @@
 No engine exists at import time: callers build one with :func:`make_engine` and
 hand it to :func:`open_database`, which creates or migrates the schema.
 
-Everything SQLite-specific (pragmas, file permissions, the online backup API)
-lives in the section marked ``SQLITE-ONLY`` below, so a server backend only has
-to skip it.
+Everything SQLite-specific (pragmas, file permissions, write-lock waits, the
+online backup API) lives in the section marked ``SQLITE-ONLY`` below and in
+``prospectr.db_files`` (whole-file copies and checks), so a server backend only
+has to skip it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool, StaticPool
 from sqlmodel import Session
 
 from prospectr.config import sqlite_path
+from prospectr.db_files import (
+    connect_file,
+    ensure_private_dir,
+    finish_copy,
+    remove_quietly,
+    temp_beside,
+)
 from prospectr.errors import StorageError
 
 BUSY_TIMEOUT_MS = 10_000
+# How long a writer keeps queueing for SQLite's write lock (busy timeout rounds
+# included) before it reports "busy": long enough for another process's large import.
+WRITE_LOCK_WAIT_S = 120.0
+BACKUPS_DIRNAME = "backups"
+# Tables every prospectr database has; a file without them is somebody else's.
+CORE_TABLES = frozenset({"schema_version", "lead", "stage"})
+
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
     """Build an engine for ``url``; for a SQLite file, create it 0600 in a 0700 folder."""
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    from prospectr.server import make_server_engine  # PostgreSQL: psycopg 3
+
+    return make_server_engine(url)
 
 
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error.
 
-    ``write=True`` takes SQLite's write lock at the start (``BEGIN IMMEDIATE``) so
-    concurrent writers queue on the busy timeout instead of failing mid-way.
+    ``write=True`` takes SQLite's write lock before the body runs (``BEGIN
+    IMMEDIATE``), so concurrent writers queue instead of failing mid-way; the wait
+    is retried for up to ``WRITE_LOCK_WAIT_S`` seconds before giving up.
     """
     bind = engine.execution_options(prospectr_begin="IMMEDIATE") if write else engine
-    session = Session(bind=bind, expire_on_commit=False)
+    session = _open_session(bind) if write else Session(bind=bind, expire_on_commit=False)
     try:
         yield session
         session.commit()
@@ -55,24 +76,76 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         session.close()
 
 
-def translate_db_error(exc: Exception) -> StorageError:
+def _open_session(bind: Engine) -> Session:
+    """A session whose transaction (and, on SQLite, write lock) has already begun."""
+
+    def attempt() -> Session:
+        session = Session(bind=bind, expire_on_commit=False)
+        try:
+            session.connection()
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    return retry_busy(attempt)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy" (another writer holds the lock)."""
+    msg = str(getattr(exc, "orig", exc) or exc).lower()
+    return "database is locked" in msg or "database is busy" in msg or "sqlite_busy" in msg
+
+
+def retry_busy(fn: Callable[[], T], *, wait_s: float | None = None) -> T:
+    """Call ``fn`` again while it fails because another writer holds the lock."""
+    deadline = time.monotonic() + (WRITE_LOCK_WAIT_S if wait_s is None else wait_s)
+    delay = 0.02
+    while True:
+        try:
+            return fn()
+        except OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay + secrets.randbelow(20) / 1000)
+        delay = min(delay * 2, 0.5)
+
+
+def translate_db_error(exc: Exception, path: Path | None = None) -> StorageError:
     """One clear line for a database failure the user can act on."""
-    msg = str(getattr(exc, "orig", exc) or exc).splitlines()[0]
+    msg = (str(getattr(exc, "orig", exc) or exc).splitlines() or [""])[0]
     low = msg.lower()
+    where = f" ({path})" if path is not None else ""
     if "readonly" in low or "read-only" in low:
-        return StorageError("database is read-only: cannot save changes")
+        return StorageError(f"database is read-only{where}: cannot save changes")
     if "locked" in low or "busy" in low:
         return StorageError("database is busy (another prospectr is writing); try again")
     if "not a database" in low or "malformed" in low or "file is encrypted" in low:
-        return StorageError("database file is corrupt or not a prospectr database")
-    if "disk" in low and ("full" in low or "i/o" in low):
-        return StorageError("disk full or unwritable: nothing was saved")
+        return StorageError(
+            f"database file is damaged or not a prospectr database{where}; "
+            "nothing was changed (see 'prospectr restore')"
+        )
+    if "disk is full" in low or "no space" in low or ("disk" in low and "i/o" in low):
+        return StorageError(f"disk full or unwritable{where}: nothing was saved")
     if "unable to open" in low:
-        return StorageError("cannot open the database file (missing folder or no permission)")
+        return StorageError(
+            f"cannot open the database file{where} (missing folder or no permission)"
+        )
     return StorageError(f"database error: {msg}")
 
 
 # --- migrations ---------------------------------------------------------------
+
+
+def _version_in(conn: Connection) -> int:
+    """The applied schema version seen by ``conn`` (inside its transaction), 0 if none.
+
+    Looks the table up first: a failed query would abort a PostgreSQL transaction.
+    """
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    value = conn.execute(text("SELECT max(version) FROM schema_version")).scalar()
+    return int(value or 0)
 
 
 def schema_version(engine: Engine) -> int:
@@ -83,16 +156,22 @@ def schema_version(engine: Engine) -> int:
         except (OperationalError, ProgrammingError):
             # No such table yet (one query instead of a catalogue look-up at every start).
             conn.rollback()
-            if inspect(conn).has_table("schema_version"):
-                raise
-            return 0
+            if not inspect(conn).has_table("schema_version"):
+                return 0
+            # Another process created it meanwhile: read it now.
+            value = conn.execute(text("SELECT max(version) FROM schema_version")).scalar()
         return int(value or 0)
 
 
 def open_database(url: str, *, now: datetime | None = None) -> Engine:
-    """An engine on ``url`` with the newest schema; migrates (after a backup) if needed."""
+    """An engine on ``url`` with the newest schema; migrates (after a backup) if needed.
+
+    Refuses, with one clear line, a file that is not a prospectr database, a schema
+    newer than this program, and a damaged file; none of them is written to.
+    """
     from prospectr.migrations import LATEST
 
+    path = sqlite_path(url)
     engine = make_engine(url)
     try:
         version = schema_version(engine)
@@ -107,7 +186,7 @@ def open_database(url: str, *, now: datetime | None = None) -> Engine:
         migrate(engine, now or datetime.now())
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise translate_db_error(exc) from exc
+        raise translate_db_error(exc, path) from exc
     except BaseException:
         engine.dispose()
         raise
@@ -115,29 +194,56 @@ def open_database(url: str, *, now: datetime | None = None) -> Engine:
 
 
 def migrate(engine: Engine, now: datetime) -> int:
-    """Apply every pending migration, each in its own transaction. Returns the new version."""
+    """Apply every pending migration, each in its own transaction. Returns the new version.
+
+    Each step takes the write lock first and re-reads the version under it, so two
+    processes opening a new file at once apply every step exactly once.
+    """
     from prospectr.migrations import MIGRATIONS
 
     current = schema_version(engine)
+    locked = engine.execution_options(prospectr_begin="IMMEDIATE")
     for number, step in enumerate(MIGRATIONS, start=1):
         if number <= current:
             continue
-        with engine.begin() as conn:
-            step(conn)
-            conn.execute(
-                text("INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)"),
-                {"v": number, "t": now.isoformat(sep=" ", timespec="seconds")},
-            )
-        current = number
+
+        def apply(number: int = number, step: Callable[[Connection], None] = step) -> int:
+            with locked.begin() as conn:
+                applied = _version_in(conn)
+                if applied >= number:
+                    return applied
+                if applied == 0 and _foreign_tables(conn):
+                    raise StorageError(
+                        "this file holds another program's tables, not a prospectr database;"
+                        " nothing was changed"
+                    )
+                step(conn)
+                conn.execute(
+                    text("INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)"),
+                    {"v": number, "t": now.isoformat(sep=" ", timespec="seconds")},
+                )
+                return number
+
+        current = retry_busy(apply)
     return current
 
 
+def _foreign_tables(conn: Connection) -> list[str]:
+    """User tables in a database that has no schema_version table."""
+    return [name for name in inspect(conn).get_table_names() if not name.startswith("sqlite_")]
+
+
+def backups_dir(db_path: Path) -> Path:
+    """The ``backups`` folder beside a database file."""
+    return db_path.parent / BACKUPS_DIRNAME
+
+
 def backup_before_migration(engine: Engine, url: str, version: int, now: datetime) -> Path | None:
-    """Copy a SQLite file beside itself before its schema changes."""
+    """Copy a SQLite file into its backups folder before its schema changes."""
     path = sqlite_path(url)
     if path is None:
         return None
-    target = path.with_name(f"{path.name}.v{version}-{now:%Y%m%d-%H%M%S}.bak")
+    target = backups_dir(path) / f"{path.stem}-v{version}-before-migration-{now:%Y%m%d-%H%M%S}.db"
     sqlite_backup(engine, target)
     return target
 
@@ -149,12 +255,7 @@ def backup_before_migration(engine: Engine, url: str, version: int, now: datetim
 
 def _ensure_private_file(path: Path) -> None:
     """Create the folder 0700 and the database file 0600 if they do not exist yet."""
-    folder = path.parent
-    if not folder.exists():
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create folder {folder}: {exc.strerror}") from exc
+    ensure_private_dir(path.parent)
     if not path.exists():
         try:
             fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
@@ -164,6 +265,8 @@ def _ensure_private_file(path: Path) -> None:
             raise StorageError(f"cannot create database {path}: {exc.strerror}") from exc
         os.close(fd)
         os.chmod(path, 0o600)
+    elif path.is_dir():
+        raise StorageError(f"cannot open the database {path}: it is a folder")
 
 
 def _make_sqlite_engine(url: str) -> Engine:
@@ -186,7 +289,15 @@ def _make_sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if path is not None:
-            cur.execute("PRAGMA journal_mode=WAL")
+            # Already WAL after the first run: then this only reads the header.
+            mode = cur.execute("PRAGMA journal_mode").fetchone()
+            if (not mode or str(mode[0]).lower() != "wal") and _is_ours_or_empty(cur):
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError as exc:
+                    # A read-only file can still be read; writes then fail clearly.
+                    if "readonly" not in str(exc).lower():
+                        raise
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -198,21 +309,33 @@ def _make_sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _is_ours_or_empty(cur: sqlite3.Cursor) -> bool:
+    """A new file or a prospectr database (another program's file is left as it is)."""
+    names = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return not names or "schema_version" in names
+
+
 def sqlite_backup(engine: Engine, target: Path) -> Path:
-    """Copy a live SQLite database with the online backup API into ``target`` (0600)."""
-    if target.exists():
-        target.unlink()
-    _ensure_private_file(target)
-    raw = engine.raw_connection()
+    """Copy a live SQLite database with the online backup API into ``target`` (0600).
+
+    Safe while other processes read and write: the copy is one consistent snapshot.
+    It is written to a temporary file and renamed into place, so ``target`` is
+    either the previous file or the complete new copy, never a partial one.
+    """
+    tmp = temp_beside(target)
     try:
-        source = raw.driver_connection
-        assert isinstance(source, sqlite3.Connection)
-        dest = sqlite3.connect(str(target))
+        raw = engine.raw_connection()
         try:
-            source.backup(dest)
+            source = raw.driver_connection
+            assert isinstance(source, sqlite3.Connection)
+            with closing(connect_file(tmp)) as dest:
+                source.backup(dest)
+                finish_copy(dest)
         finally:
-            dest.close()
-    finally:
-        raw.close()
+            raw.close()
+        os.replace(tmp, target)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
     os.chmod(target, 0o600)
     return target
