@@ -65,13 +65,16 @@ class Birthday:
 def _add(today: date, n: int, unit: str) -> date:
     from dateutil.relativedelta import relativedelta
 
-    if unit == "d":
-        return today + timedelta(days=n)
-    if unit == "w":
-        return today + timedelta(weeks=n)
-    if unit == "m":
-        return today + relativedelta(months=n)
-    return today + relativedelta(years=n)
+    try:
+        if unit == "d":
+            return today + timedelta(days=n)
+        if unit == "w":
+            return today + timedelta(weeks=n)
+        if unit == "m":
+            return today + relativedelta(months=n)
+        return today + relativedelta(years=n)
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"date out of range: {n:+d}{unit} from {today.isoformat()}") from None
 
 
 def _real_date(year: int, month: int, day: int, original: str) -> date:

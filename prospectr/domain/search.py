@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from prospectr.domain.bant import BANT, temperature, temperature_clause
-from prospectr.domain.text import fold, like_escape, normalize_label
+from prospectr.domain.text import clean, fold, like_escape, normalize_label
 from prospectr.errors import InvalidInput
 from prospectr.models import FollowUp, Lead, LeadTag, Sale, Stage
 
@@ -98,7 +98,7 @@ def _sales_count() -> Any:
 
 def _conditions(session: Session, query: LeadQuery, today: date) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
-    for word in fold(query.text).split():
+    for word in fold(clean(query.text)).split():
         conds.append(col(Lead.search_text).like(f"%{like_escape(word)}%", escape="\\"))
     if query.stage:
         from prospectr.domain.leads import resolve_stage

@@ -69,9 +69,12 @@ class _FoldTable(dict[int, str]):
     """
 
     def __missing__(self, code: int) -> str:
-        decomposed = unicodedata.normalize("NFKD", chr(code))
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-        folded = folded.translate(_FOLD_EXTRA)
+        folded = chr(code)
+        # Twice: a compatibility form can reveal a cased letter (math italic A -> "A" -> "a").
+        for _ in range(2):
+            decomposed = unicodedata.normalize("NFKD", folded)
+            folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+            folded = folded.casefold().translate(_FOLD_EXTRA)
         self[code] = folded
         return folded
 
