@@ -39,6 +39,13 @@ def clean(value: str | None, *, multiline: bool = False) -> str:
     """
     if value is None:
         return ""
+    if (
+        not multiline
+        and value.isprintable()
+        and (value.isascii() or unicodedata.is_normalized("NFC", value))
+    ):
+        # The common case (imports call this ten times a row): nothing to strip.
+        return " ".join(value.split())
     text = unicodedata.normalize("NFC", value)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
