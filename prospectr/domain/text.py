@@ -122,7 +122,10 @@ def phone_key(value: str | None) -> str | None:
     text = clean(value)
     if not text:
         return None
-    digits = "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
+    if text.isascii():
+        digits = "".join(ch for ch in text if ch.isdigit())
+    else:  # other scripts' digits (Arabic-Indic, fullwidth ...) count as their values
+        digits = "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
     if len(digits) < MIN_PHONE_DIGITS:
         raise InvalidInput(f"invalid phone: {text!r} (needs at least {MIN_PHONE_DIGITS} digits)")
     return digits
