@@ -11,25 +11,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataset import NOW, build, sqlite_url
+from timing import interleaved_medians, wall
 
 TARGET = 1.2
-
-
-def wall(cmd: list[str], env: dict[str, str]) -> float:
-    """Seconds one command takes, end to end; it must succeed."""
-    started = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -47,21 +38,22 @@ def main() -> None:
         py = sys.executable
         base_cmd = [py, "-c", "import typer, sqlmodel"]
         app = [py, "-m", "prospectr"]
-        samples: dict[str, list[float]] = {"imports": [], "add": [], "today": []}
         wall([*app, "today"], env)  # warm the OS cache once
-        for i in range(args.runs):
-            # Interleave so machine noise hits every command alike.
-            samples["imports"].append(wall(base_cmd, env))
-            samples["add"].append(
-                wall([*app, "add", f"Bench Lead {i}", "-e", f"bench{i}@example.org"], env)
-            )
-            samples["today"].append(wall([*app, "today"], env))
-        base = statistics.median(samples["imports"])
+        medians = interleaved_medians(
+            {
+                "imports": base_cmd,
+                "add": lambda i: [*app, "add", f"Bench Lead {i}", "-e", f"bench{i}@example.org"],
+                "today": [*app, "today"],
+            },
+            env,
+            args.runs,
+        )
+        base = medians["imports"]
         print(f"\nleads: {args.leads}   runs: {args.runs}   database: {url.split(':')[0]}")
         print(f"{'command':<34}{'median s':>10}{'ratio':>8}{'target':>8}")
         print(f"{'python -c import typer, sqlmodel':<34}{base:>10.3f}{1.0:>8.2f}")
         for name in ("add", "today"):
-            med = statistics.median(samples[name])
+            med = medians[name]
             ratio = med / base
             verdict = "ok" if ratio <= TARGET else "over"
             print(f"{'prospectr ' + name:<34}{med:>10.3f}{ratio:>8.2f}{TARGET:>8.2f}  {verdict}")

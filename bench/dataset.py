@@ -16,16 +16,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import Connection, insert, text
 
 from prospectr.db import open_database
 from prospectr.domain.text import fold
 from prospectr.models import FollowUp, Interaction, Lead, LeadTag, Sale, StageHistory
-
-
-def _table(model: Any) -> Any:
-    return model.__table__
-
 
 GIVEN = ["Maria", "Nguyễn", "Иван", "Արամ", "美玲", "José", "Anna", "Trần", "Ольга", "Juan", "Lê"]
 FAMILY = ["Santos", "Văn An", "Петров", "Սարգսյան", "王", "Reyes", "Cruz", "Thị Hà", "Смирнова"]
@@ -35,8 +30,20 @@ NOW = datetime(2026, 11, 24, 10, 0)
 BATCH = 20_000
 
 
-def _chunks(rows: list[dict[str, Any]], size: int = BATCH) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
+def insert_rows(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into the table of ``model``, ``BATCH`` rows a statement."""
+    for start in range(0, len(rows), BATCH):
+        conn.execute(insert(model.__table__), rows[start : start + BATCH])
+
+
+def set_last_contact(conn: Connection) -> None:
+    """Each lead's last contact: its latest interaction that is not a note."""
+    conn.execute(
+        text(
+            "UPDATE lead SET last_contact_at = (SELECT max(at) FROM interaction"
+            " WHERE interaction.lead_id = lead.id AND interaction.kind != 'note')"
+        )
+    )
 
 
 def build(
@@ -134,15 +141,14 @@ def build(
                             "description": "order",
                         }
                     )
-        for table, rows in (
-            (_table(Lead), lead_rows),
-            (_table(LeadTag), tags),
-            (_table(StageHistory), history),
-            (_table(FollowUp), followups),
-            (_table(Sale), sales),
+        for model, rows in (
+            (Lead, lead_rows),
+            (LeadTag, tags),
+            (StageHistory, history),
+            (FollowUp, followups),
+            (Sale, sales),
         ):
-            for chunk in _chunks(rows):
-                conn.execute(insert(table), chunk)
+            insert_rows(conn, model, rows)
     kinds = ["note", "call", "sms", "email", "meeting"]
     notes: list[dict[str, Any]] = []
     for _ in range(interactions):
@@ -158,14 +164,8 @@ def build(
         )
     if notes:
         with engine.begin() as conn:
-            for chunk in _chunks(notes):
-                conn.execute(insert(_table(Interaction)), chunk)
-            conn.execute(
-                text(
-                    "UPDATE lead SET last_contact_at = (SELECT max(at) FROM interaction"
-                    " WHERE interaction.lead_id = lead.id AND interaction.kind != 'note')"
-                )
-            )
+            insert_rows(conn, Interaction, notes)
+            set_last_contact(conn)
     engine.dispose()
     if not quiet:
         took = time.perf_counter() - started

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-NOW = datetime(2026, 11, 24, 10, 0, 0)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dataset import NOW, insert_rows, set_last_contact
+from timing import interleaved_medians, wall
+
 TARGET = 1.5
 SOURCES = ("referral", "facebook", "event", "website", "instagram", "walk-in", "ads", None)
 # Chance that a lead of each source moves one more step along the path.
@@ -32,12 +34,11 @@ PUSH = {"referral": 0.75, "event": 0.6, "website": 0.55, "walk-in": 0.55, None: 
 REASONS = ("price", "no budget", "went elsewhere", "not interested", "no answer")
 TAGS = ("vip", "fair-2026", "cakes", "wholesale", "newsletter")
 KINDS = ("note", "call", "sms", "email", "meeting", "chat")
-BATCH = 20_000
 
 
 def build(path: Path, *, leads: int, interactions: int, seed: int = 5) -> dict[str, int]:
     """Fill a new SQLite file; returns the row counts."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import text
 
     from prospectr.db import open_database
     from prospectr.models import FollowUp, Interaction, Lead, LeadTag, Sale, StageHistory
@@ -150,14 +151,8 @@ def build(path: Path, *, leads: int, interactions: int, seed: int = 5) -> dict[s
         )
     with engine.begin() as conn:
         for table, items in rows.items():
-            for n in range(0, len(items), BATCH):
-                conn.execute(insert(table.__table__), items[n : n + BATCH])
-        conn.execute(
-            text(
-                "UPDATE lead SET last_contact_at = (SELECT max(at) FROM interaction"
-                " WHERE interaction.lead_id = lead.id AND interaction.kind != 'note')"
-            )
-        )
+            insert_rows(conn, table, items)
+        set_last_contact(conn)
     engine.dispose()
     return {t.__name__: len(items) for t, items in rows.items()}
 
@@ -185,13 +180,6 @@ def sections_in_process(path: Path) -> dict[str, float]:
     return spent
 
 
-def wall(cmd: list[str], env: dict[str, str]) -> float:
-    """Seconds one command takes end to end (it must succeed)."""
-    started = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
@@ -214,12 +202,8 @@ def main() -> None:
         commands = {"today": [*app, "today"], "report": [*app, "report"]}
         for cmd in commands.values():
             wall(cmd, env)  # warm the page cache
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.runs):
-            for name, cmd in commands.items():  # interleaved: noise hits both alike
-                samples[name].append(wall(cmd, env))
-        today = statistics.median(samples["today"])
-        report = statistics.median(samples["report"])
+        medians = interleaved_medians(commands, env, args.runs)
+        today, report = medians["today"], medians["report"]
         ratio = report / today
         print(f"runs: {args.runs} (medians, seconds)")
         print(f"{'prospectr today':<20}{today:>8.3f}")

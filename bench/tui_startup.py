@@ -1,8 +1,8 @@
 """TUI benchmark: time to first screen, peak RSS, and search keystroke latency.
 
-Builds two deterministic databases (1,000 and 100,000 leads) with SQLAlchemy
-Core inserts into the schema that ``open_database`` creates, then measures, each
-in a fresh subprocess so memory figures do not mix:
+Builds two deterministic databases with bench/dataset.py (1,000 and 100,000
+leads, with a fifth as many notes and contacts), then measures, each in a fresh
+subprocess so memory figures do not mix:
 
 - time from process start to the first screen showing rows, and the child's
   peak RSS (``ru_maxrss``);
@@ -18,14 +18,13 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 TODAY = datetime(2026, 11, 24, 10, 0, 0)
@@ -34,173 +33,16 @@ TARGET_KEYSTROKE_MS = 100.0
 TARGET_RSS_MIB = 150.0
 SIZES = (1_000, 100_000)
 
-GIVEN = (
-    "Maria",
-    "Jose",
-    "Ana",
-    "Juan",
-    "Liza",
-    "Mark",
-    "Grace",
-    "Paolo",
-    "Anh",
-    "Minh",
-    "Linh",
-    "Huong",
-    "Tuan",
-    "Olga",
-    "Ivan",
-    "Sergei",
-    "Natalia",
-    "Anna",
-    "Arman",
-    "Lilit",
-    "Narek",
-    "Mariam",
-    "Hana",
-    "Yuki",
-    "Wei",
-    "Mei",
-    "Chen",
-    "Sofia",
-    "Omar",
-)
-FAMILY = (
-    "Santos",
-    "Reyes",
-    "Cruz",
-    "Bautista",
-    "Garcia",
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Иванов",
-    "Смирнова",
-    "Петров",
-    "Հակոբյան",
-    "Սարգսյան",
-    "Petrosyan",
-    "田中",
-    "王",
-    "Kim",
-    "Novak",
-    "Dela Cruz",
-    "Mendoza",
-    "Aquino",
-    "Volkov",
-    "Tanaka",
-)
-CITIES = ("Manila", "Cebu", "Hà Nội", "Hồ Chí Minh", "Москва", "Yerevan", "Davao", None)
-SOURCES = ("referral", "event", "facebook", "website", "instagram", "walk-in", "ads", None)
-TAGS = ("fair-2026", "vip", "cakes", "wholesale", "phone", "newsletter")
-ANSWERS = ("yes", "no", "unknown", "unknown")
 
+def build(db: Path, n: int) -> None:
+    """Fill ``db`` with bench/dataset.py in a child process.
 
-def build(path: Path, n: int, seed: int = 7) -> None:
-    """Create ``path`` with ``n`` deterministic leads, tags, follow-ups and notes."""
-    from sqlalchemy import MetaData, Table, select
-
-    from prospectr.db import open_database
-    from prospectr.domain.text import fold
-
-    engine = open_database(f"sqlite:///{path}", now=TODAY)
-    md = MetaData()
-    lead = Table("lead", md, autoload_with=engine)
-    lead_tag = Table("lead_tag", md, autoload_with=engine)
-    follow_up = Table("follow_up", md, autoload_with=engine)
-    interaction = Table("interaction", md, autoload_with=engine)
-    stage = Table("stage", md, autoload_with=engine)
-    rnd = random.Random(seed)
-    with engine.begin() as conn:
-        stages = [
-            sid
-            for sid, kind in conn.execute(
-                select(stage.c.id, stage.c.kind).order_by(stage.c.position)
-            )
-            if kind == "open"
-        ]
-        batch: list[dict[str, object]] = []
-        tags: list[dict[str, object]] = []
-        fups: list[dict[str, object]] = []
-        notes: list[dict[str, object]] = []
-        for i in range(1, n + 1):
-            given, family = rnd.choice(GIVEN), rnd.choice(FAMILY)
-            name = f"{given} {family}"
-            email = f"{fold(given)}.{i}@example.com"
-            phone = f"+63 917 {i:07d}"
-            company = rnd.choice((None, None, f"{family} Trading", "Sari-sari Store"))
-            city, source = rnd.choice(CITIES), rnd.choice(SOURCES)
-            lead_tags = sorted(set(rnd.sample(TAGS, rnd.randint(0, 2))))
-            note = f"asked about price #{i}" if i % 5 == 0 else ""
-            created = TODAY - timedelta(days=rnd.randint(0, 900), minutes=rnd.randint(0, 1440))
-            month, day = rnd.randint(1, 12), rnd.randint(1, 28)
-            has_bday = i % 3 == 0
-            batch.append(
-                {
-                    "id": i,
-                    "name": name,
-                    "name_key": fold(name),
-                    "given_name": given,
-                    "family_name": family,
-                    "email": email,
-                    "phone": phone,
-                    "phone_key": "".join(ch for ch in phone if ch.isdigit()),
-                    "company": company,
-                    "city": city,
-                    "source": source,
-                    "bday_month": month if has_bday else None,
-                    "bday_day": day if has_bday else None,
-                    "bday_year": rnd.randint(1960, 2000) if has_bday and i % 2 else None,
-                    "bday_md": month * 100 + day if has_bday else None,
-                    "stage_id": rnd.choice(stages),
-                    "stage_since": created,
-                    "budget": rnd.choice(ANSWERS),
-                    "authority": rnd.choice(ANSWERS),
-                    "need": rnd.choice(ANSWERS),
-                    "timeline": rnd.choice(ANSWERS),
-                    "do_not_contact": False,
-                    "custom": {},
-                    "search_text": fold(
-                        "\n".join(
-                            p
-                            for p in (
-                                name,
-                                given,
-                                family,
-                                email,
-                                phone,
-                                company,
-                                city,
-                                source,
-                                *lead_tags,
-                                note,
-                            )
-                            if p
-                        )
-                    ),
-                    "last_contact_at": created + timedelta(days=3) if i % 4 == 0 else None,
-                    "created_at": created,
-                    "updated_at": created,
-                }
-            )
-            tags.extend({"lead_id": i, "tag": t} for t in lead_tags)
-            if i % 50 == 0:
-                due = TODAY.date() + timedelta(days=rnd.randint(-7, 60))
-                fups.append({"lead_id": i, "due": due, "text": "call back", "created_at": created})
-            if note:
-                notes.append({"lead_id": i, "kind": "note", "at": created, "text": note})
-            if len(batch) >= 5000:
-                _flush(conn, lead, lead_tag, follow_up, interaction, batch, tags, fups, notes)
-        _flush(conn, lead, lead_tag, follow_up, interaction, batch, tags, fups, notes)
-    engine.dispose()
-
-
-def _flush(conn, lead, lead_tag, follow_up, interaction, *lists) -> None:  # type: ignore[no-untyped-def]
-    for table, rows in zip((lead, lead_tag, follow_up, interaction), lists, strict=True):
-        if rows:
-            conn.execute(table.insert(), rows)
-            rows.clear()
+    A child's ``ru_maxrss`` starts from its parent's, so the parent never holds
+    the rows itself.
+    """
+    dataset = Path(__file__).with_name("dataset.py")
+    cmd = [sys.executable, str(dataset), str(db), "--leads", str(n), "--interactions", str(n // 5)]
+    subprocess.run(cmd, check=True, capture_output=True)
 
 
 # --- measurements (each in a child process) ---------------------------------------------

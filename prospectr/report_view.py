@@ -8,7 +8,7 @@ Stored text (stage names, sources, reasons, lead names) goes through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich import box
@@ -103,6 +103,15 @@ def bars(value: float, maximum: float, width: int = BAR) -> Text:
     return Text(bar(value, maximum, width), style=BAR_STYLE)
 
 
+def _counts(titles: tuple[str, str], rows: Sequence[tuple[str, int]]) -> Table:
+    """Names with their counts, each with a bar scaled to the largest count."""
+    top = max(n for _, n in rows)
+    table = _table((titles[0], "left"), (titles[1], "right"), ("", "left"))
+    for name, n in rows:
+        table.add_row(literal(name), str(n), bars(n, top))
+    return table
+
+
 def render_funnel(funnel: Funnel) -> RenderableType:
     """Stages with reached counts, a bar each, and conversion to the next stage."""
     table = _table(
@@ -186,11 +195,7 @@ def render_stale(stale: Stale, limit: int | None) -> RenderableType:
     if not stale.total:
         parts.append(Text("  nobody is forgotten", style="dim"))
         return Group(*parts)
-    top = max(n for _, n in stale.by_stage)
-    counts = _table(("stage", "left"), ("stale", "right"), ("", "left"))
-    for name, n in stale.by_stage:
-        counts.add_row(literal(name), str(n), bars(n, top))
-    parts.append(counts)
+    parts.append(_counts(("stage", "stale"), stale.by_stage))
     leads = _table(
         ("id", "right"),
         ("name", "left"),
@@ -221,11 +226,7 @@ def render_lost(lost: Lost) -> RenderableType:
     parts: list[RenderableType] = [heading("Lost reasons", f"{lost.total} leads now lost")]
     if not lost.total:
         return Group(*parts)
-    top = max(n for _, n in lost.by_reason)
-    reasons = _table(("reason", "left"), ("leads", "right"), ("", "left"))
-    for reason, n in lost.by_reason:
-        reasons.add_row(literal(reason), str(n), bars(n, top))
-    parts.append(reasons)
+    parts.append(_counts(("reason", "leads"), lost.by_reason))
     by_source = _table(("source", "left"), ("lost", "right"), ("reasons", "left"))
     for src in lost.by_source:
         text = ", ".join(f"{reason} {n}" for reason, n in src.reasons)

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from prospectr.cli.app import app, echo, fail, now, print_json, today, unit
+from prospectr.cli.options import CityFilter, SourceFilter, TagFilter, lead_query
 from prospectr.domain.import_report import ImportReport
 
 IMPORT_HELP = """Import leads from a CSV, vCard (2.1/3.0/4.0) or JSON file, or manage past imports.
@@ -267,11 +268,9 @@ def export_command(
     temperature: Annotated[
         str | None, typer.Option("--temperature", help="Only cold, warm or hot.")
     ] = None,
-    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
-    tag: Annotated[
-        str | None, typer.Option("--tag", "-t", help="Only leads with this tag.")
-    ] = None,
-    city: Annotated[str | None, typer.Option("--city", help="Only this city.")] = None,
+    source: SourceFilter = None,
+    tag: TagFilter = None,
+    city: CityFilter = None,
     due: Annotated[bool, typer.Option("--due", help="Only leads with a follow-up due.")] = False,
     sort: Annotated[str, typer.Option("--sort", help="Order (as in list).")] = "name",
     desc: Annotated[bool, typer.Option("--desc", help="Reverse the order.")] = False,
@@ -280,21 +279,10 @@ def export_command(
     ] = 3,
 ) -> None:
     from prospectr.domain.exporter import iter_export
-    from prospectr.domain.search import LeadQuery
 
     chosen = (fmt or (output.suffix.lstrip(".") if output else "") or "csv").lower()
     chosen = {"vcard": "vcf", "ical": "ics"}.get(chosen, chosen)
-    query = LeadQuery(
-        text=text,
-        stage=stage,
-        temperature=temperature,
-        source=source,
-        tag=tag,
-        city=city,
-        due=due,
-        sort=sort,
-        descending=desc,
-    )
+    query = lead_query(text, stage, temperature, source, tag, city, due, sort, desc)
     with unit(write=False) as s:
         chunks = iter_export(s, query, chosen, today=today(), now=now(), alarm_days=alarm_days)
         if output is None:

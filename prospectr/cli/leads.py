@@ -26,13 +26,20 @@ from prospectr.cli.app import (
     today,
     unit,
 )
+from prospectr.cli.options import (
+    CityFilter,
+    DescOpt,
+    DueFilter,
+    SortOpt,
+    SourceFilter,
+    StageFilter,
+    TagFilter,
+    TempFilter,
+    lead_query,
+)
 
 if TYPE_CHECKING:
     from prospectr.domain.search import LeadQuery, LeadRow
-
-# The sort keys of prospectr.domain.search.SORTS (a test keeps them in step), written
-# out so that loading the commands does not load the database layer.
-SORT_HELP = "name, created, updated, stage, last-contact, followup, source, company"
 
 # --- lead field options, shared by add and edit --------------------------------
 
@@ -65,9 +72,16 @@ LeadArg = Annotated[
 ]
 
 
-def _fields(**given: object) -> dict[str, object]:
-    """The options that were given (None means "not given")."""
-    return {key: value for key, value in given.items() if value is not None}
+# The lead field options of add and edit, named as the fields (and the parameters).
+FIELD_OPTIONS = (
+    "email", "phone", "company", "title", "given_name", "family_name", "city", "country",
+    "source", "referred_by", "birthday",
+)  # fmt: skip
+
+
+def _fields(params: dict[str, Any], names: tuple[str, ...] = FIELD_OPTIONS) -> dict[str, Any]:
+    """The ``names`` among a command's parameters that were given (None means "not given")."""
+    return {name: params[name] for name in names if params[name] is not None}
 
 
 @app.command("add")
@@ -102,19 +116,7 @@ def add(
     Example: prospectr add "Maria Santos" -e maria@example.com -p "+63 917 123 4567"
     -s event -t fair-2026 -b 03-15 -n "wants 3 cakes for December"
     """
-    fields = _fields(
-        email=email,
-        phone=phone,
-        company=company,
-        title=title,
-        given_name=given_name,
-        family_name=family_name,
-        city=city,
-        country=country,
-        source=source,
-        referred_by=referred_by,
-        birthday=birthday,
-    )
+    fields = _fields(locals())
     fields["name"] = name
     if tag:
         fields["tags"] = tag
@@ -129,21 +131,6 @@ def add(
 
 # --- list and search ----------------------------------------------------------------
 
-StageFilter = Annotated[str | None, typer.Option("--stage", "-S", help="Only this stage.")]
-TempFilter = Annotated[
-    str | None,
-    typer.Option(
-        "--temp", "--temperature", help="Only this temperature: hot, warm, cold, unknown."
-    ),
-]
-SourceFilter = Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")]
-TagFilter = Annotated[str | None, typer.Option("--tag", "-t", help="Only leads with this tag.")]
-CityFilter = Annotated[str | None, typer.Option("--city", help="Only this city.")]
-DueFilter = Annotated[
-    bool, typer.Option("--due", help="Only leads with a follow-up due today or overdue.")
-]
-SortOpt = Annotated[str, typer.Option("--sort", help=f"Sort by: {SORT_HELP}.")]
-DescOpt = Annotated[bool, typer.Option("--desc", help="Sort in descending order.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-l", min=1, help="Show at most this many.")]
 AllOpt = Annotated[bool, typer.Option("--all", "-a", help="Show every match (no limit).")]
 ListJson = Annotated[
@@ -213,17 +200,7 @@ def list_command(
     \b
     Example: prospectr list --stage contacted --temp hot --sort last-contact --desc
     """
-    q = domain.LeadQuery(
-        text=query,
-        stage=stage,
-        temperature=temperature,
-        source=source,
-        tag=tag,
-        city=city,
-        due=due,
-        sort=sort,
-        descending=desc,
-    )
+    q = lead_query(query, stage, temperature, source, tag, city, due, sort, desc)
     _show_leads(q, limit=limit, show_all=show_all, json_out=json_out, csv_out=csv_out)
 
 
@@ -252,17 +229,7 @@ def search(
     """
     if not text.strip():
         fail("give some text to search for", 2)
-    q = domain.LeadQuery(
-        text=text,
-        stage=stage,
-        temperature=temperature,
-        source=source,
-        tag=tag,
-        city=city,
-        due=due,
-        sort=sort,
-        descending=desc,
-    )
+    q = lead_query(text, stage, temperature, source, tag, city, due, sort, desc)
     _show_leads(q, limit=limit, show_all=show_all, json_out=json_out, csv_out=csv_out)
 
 
@@ -322,21 +289,9 @@ def edit(
     \b
     Example: prospectr edit maria -p "+63 917 000 0000" --add-tag vip --city Cebu
     """
-    fields: dict[str, Any] = _fields(
-        name=name,
-        email=email,
-        phone=phone,
-        company=company,
-        title=title,
-        given_name=given_name,
-        family_name=family_name,
-        city=city,
-        country=country,
-        source=source,
-        referred_by=referred_by,
-        birthday=birthday,
-        do_not_contact=dnc,
-    )
+    fields = _fields(locals(), ("name", *FIELD_OPTIONS))
+    if dnc is not None:
+        fields["do_not_contact"] = dnc
     tags_changed = tag is not None or bool(add_tag) or bool(remove_tag)
     if not fields and not tags_changed:
         fail("nothing to change: give at least one option (see prospectr edit --help)", 2)

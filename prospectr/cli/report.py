@@ -164,58 +164,43 @@ def _section(ctx: typer.Context, name: str, opts: Options) -> None:
     run([name], opts.over(parent))
 
 
-@report_app.command("funnel")
-def funnel_cmd(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    source: Source = None,
-    tag: Tag = None,
-    json_out: Json = False,
-    csv_out: Csv = False,
-) -> None:
-    """Leads that reached each stage (from stage history) and conversion to the next.
+def section_command(name: str, summary: str, example: str) -> None:
+    """Register ``prospectr report NAME``, a section that takes only the common options."""
 
-    \b
-    Example: prospectr report funnel --since 2026-01-01
-    """
-    _section(ctx, "funnel", Options(since, until, source, tag, json_out, csv_out))
+    def command(
+        ctx: typer.Context,
+        since: Since = None,
+        until: Until = None,
+        source: Source = None,
+        tag: Tag = None,
+        json_out: Json = False,
+        csv_out: Csv = False,
+    ) -> None:
+        _section(ctx, name, Options(since, until, source, tag, json_out, csv_out))
 
-
-@report_app.command("sources")
-def sources_cmd(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    source: Source = None,
-    tag: Tag = None,
-    json_out: Json = False,
-    csv_out: Csv = False,
-) -> None:
-    """Per source: leads, qualified, won, conversion, revenue, median days to first sale.
-
-    \b
-    Example: prospectr report sources --tag fair-2026
-    """
-    _section(ctx, "sources", Options(since, until, source, tag, json_out, csv_out))
+    command.__name__ = f"{name}_cmd"
+    command.__doc__ = f"{summary}\n\n\b\nExample: {example}"
+    report_app.command(name)(command)
 
 
-@report_app.command("velocity")
-def velocity_cmd(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    source: Source = None,
-    tag: Tag = None,
-    json_out: Json = False,
-    csv_out: Csv = False,
-) -> None:
-    """Median and 90th percentile days spent in each stage.
+# The sections, registered in the order ``prospectr report --help`` lists them.
+section_command(
+    "funnel",
+    "Leads that reached each stage (from stage history) and conversion to the next.",
+    "prospectr report funnel --since 2026-01-01",
+)
 
-    \b
-    Example: prospectr report velocity --source referral
-    """
-    _section(ctx, "velocity", Options(since, until, source, tag, json_out, csv_out))
+section_command(
+    "sources",
+    "Per source: leads, qualified, won, conversion, revenue, median days to first sale.",
+    "prospectr report sources --tag fair-2026",
+)
+
+section_command(
+    "velocity",
+    "Median and 90th percentile days spent in each stage.",
+    "prospectr report velocity --source referral",
+)
 
 
 @report_app.command("stale")
@@ -269,22 +254,11 @@ def stale_cmd(
     _section(ctx, "stale", opts)
 
 
-@report_app.command("lost")
-def lost_cmd(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    source: Source = None,
-    tag: Tag = None,
-    json_out: Json = False,
-    csv_out: Csv = False,
-) -> None:
-    """Why leads were lost: counts by reason and by source.
-
-    \b
-    Example: prospectr report lost --since 2026-01-01
-    """
-    _section(ctx, "lost", Options(since, until, source, tag, json_out, csv_out))
+section_command(
+    "lost",
+    "Why leads were lost: counts by reason and by source.",
+    "prospectr report lost --since 2026-01-01",
+)
 
 
 @report_app.command("trend")
@@ -306,19 +280,8 @@ def trend_cmd(
     _section(ctx, "trend", Options(since, until, source, tag, json_out, csv_out, by))
 
 
-@report_app.command("customers")
-def customers_cmd(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    source: Source = None,
-    tag: Tag = None,
-    json_out: Json = False,
-    csv_out: Csv = False,
-) -> None:
-    """Customers and repeat customers, sales per customer, revenue by month.
-
-    \b
-    Example: prospectr report customers --since 2026-01-01
-    """
-    _section(ctx, "customers", Options(since, until, source, tag, json_out, csv_out))
+section_command(
+    "customers",
+    "Customers and repeat customers, sales per customer, revenue by month.",
+    "prospectr report customers --since 2026-01-01",
+)

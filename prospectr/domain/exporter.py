@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from prospectr.domain.bant import BANT, temperature
 from prospectr.domain.dates import occurrence
 from prospectr.domain.search import LeadQuery, list_leads
+from prospectr.domain.views import contact_fields, iso_birthday
 from prospectr.errors import InvalidInput
 from prospectr.models import FollowUp, Lead, LeadTag, Stage
 
@@ -56,12 +57,7 @@ class ExportedLead:
     @property
     def birthday(self) -> str:
         """``1986-03-15``, ``--03-15`` without a year, or "" when unknown."""
-        lead = self.lead
-        if lead.bday_month is None or lead.bday_day is None:
-            return ""
-        if lead.bday_year:
-            return f"{lead.bday_year:04d}-{lead.bday_month:02d}-{lead.bday_day:02d}"
-        return f"--{lead.bday_month:02d}-{lead.bday_day:02d}"
+        return iso_birthday(self.lead) or ""
 
     def as_dict(self) -> dict[str, Any]:
         """The stable JSON shape of an exported lead."""
@@ -69,15 +65,7 @@ class ExportedLead:
         return {
             "id": lead.id,
             "name": lead.name,
-            "given_name": lead.given_name,
-            "family_name": lead.family_name,
-            "email": lead.email,
-            "phone": lead.phone,
-            "company": lead.company,
-            "title": lead.title,
-            "city": lead.city,
-            "country": lead.country,
-            "source": lead.source,
+            **contact_fields(lead),
             "tags": self.tags,
             "birthday": self.birthday or None,
             "stage": self.stage,

@@ -14,6 +14,25 @@ from prospectr.domain.leads import display_name, lead_tags
 from prospectr.domain.stages import stage_history
 from prospectr.models import FollowUp, Interaction, Lead, Sale, Stage
 
+# The columns both JSON shapes of a lead (``show --json``, ``export``) give as stored.
+CONTACT_FIELDS = (
+    "given_name", "family_name", "email", "phone", "company", "title", "city", "country", "source",
+)  # fmt: skip
+
+
+def contact_fields(lead: Lead) -> dict[str, Any]:
+    """The lead's contact columns as stored, in the order of the JSON shapes."""
+    return {name: getattr(lead, name) for name in CONTACT_FIELDS}
+
+
+def iso_birthday(lead: Lead) -> str | None:
+    """``1986-03-15``, ``--03-15`` when the year is unknown, None when there is no birthday."""
+    if lead.bday_month is None or lead.bday_day is None:
+        return None
+    if lead.bday_year:
+        return f"{lead.bday_year:04d}-{lead.bday_month:02d}-{lead.bday_day:02d}"
+    return f"--{lead.bday_month:02d}-{lead.bday_day:02d}"
+
 
 @dataclass
 class LeadDetail:
@@ -51,12 +70,7 @@ class LeadDetail:
     @property
     def birthday(self) -> str | None:
         """ISO birthday, ``--MM-DD`` when the year is unknown."""
-        lead = self.lead
-        if lead.bday_month is None or lead.bday_day is None:
-            return None
-        if lead.bday_year:
-            return f"{lead.bday_year:04d}-{lead.bday_month:02d}-{lead.bday_day:02d}"
-        return f"--{lead.bday_month:02d}-{lead.bday_day:02d}"
+        return iso_birthday(self.lead)
 
     def as_dict(self) -> dict[str, Any]:
         """The stable ``show --json`` shape."""
@@ -64,15 +78,7 @@ class LeadDetail:
         return {
             "id": lead.id,
             "name": display_name(lead),
-            "given_name": lead.given_name,
-            "family_name": lead.family_name,
-            "email": lead.email,
-            "phone": lead.phone,
-            "company": lead.company,
-            "title": lead.title,
-            "city": lead.city,
-            "country": lead.country,
-            "source": lead.source,
+            **contact_fields(lead),
             "referred_by": {"id": self.referred_by.id, "name": display_name(self.referred_by)}
             if self.referred_by
             else None,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from prospectr import domain
@@ -32,14 +35,25 @@ def stage_of(engine: Engine, lead_id: int) -> str:
         return domain.lead_detail(s, domain.get_lead(s, lead_id)).stage.name
 
 
-async def open_lead(pilot: object, app: ProspectrApp, text: str) -> None:
+@asynccontextmanager
+async def started(app: ProspectrApp, size: tuple[int, int] = SIZE) -> AsyncIterator[Pilot[Any]]:
+    """The app running headless (notifications kept), once its first screen has settled."""
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Press ``keys``, then let the workers finish and the screen catch up."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def open_lead(pilot: Pilot[Any], app: ProspectrApp, text: str) -> None:
     """From anywhere: go to the list, search for ``text``, open the first match."""
-    await pilot.press("2")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
-    await pilot.press("slash", *text, "enter")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+    await press(pilot, "2")
+    await press(pilot, "slash", *text, "enter")
+    await press(pilot, "enter")
     assert isinstance(app.screen, LeadDetailScreen)
 
 
@@ -53,8 +67,7 @@ def agenda_text(app: ProspectrApp) -> str:
 def test_first_run_says_what_to_do(make_app: AppFactory) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app, size=(80, 24)) as pilot:
             assert isinstance(app.screen, LeadsScreen)
             text = screen_text(app)
             assert "No leads yet." in text
@@ -72,17 +85,14 @@ def test_first_run_says_what_to_do(make_app: AppFactory) -> None:
 def test_add_lead_with_inline_validation(make_app: AppFactory, tui_engine: Engine) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
-            await pilot.press("a")
-            await settle(pilot)
+        async with started(app) as pilot:
+            await press(pilot, "a")
             form = app.screen
             assert isinstance(form, FormScreen)
             await pilot.press(*"Maria Santos", "tab", "tab", *"maria@")
             await pilot.pause()
             assert "invalid email" in screen_text(app)
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             assert app.screen is form  # refused: nothing written
             assert lead_named(tui_engine, "Maria Santos") is None
             await pilot.press(*"example.com", "tab", "tab", *"event", "tab", *"fair-2026, VIP")
@@ -92,8 +102,7 @@ def test_add_lead_with_inline_validation(make_app: AppFactory, tui_engine: Engin
             assert "invalid email" not in text
             assert "birthday --03-15 (no year)" in text
             assert "tags: fair-2026, vip" in text
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             assert isinstance(app.screen, LeadDetailScreen)
             lead = lead_named(tui_engine, "Maria Santos")
             assert lead is not None
@@ -113,16 +122,13 @@ def test_duplicate_offers_to_open_existing(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await pilot.press("a")
-            await pilot.press(*"M. Santos", "tab", "tab", *"MARIA@example.com", "enter")
-            await settle(pilot)
+            await press(pilot, *"M. Santos", "tab", "tab", *"MARIA@example.com", "enter")
             text = screen_text(app)
             assert "Possible duplicate: email maria@example.com is already on lead" in text
             assert "Open existing" in text
-            await pilot.press("enter")  # the focused "Open existing" button
-            await settle(pilot)
+            await press(pilot, "enter")  # the focused "Open existing" button
             assert isinstance(app.screen, LeadDetailScreen)
             assert app.screen.lead_id == seeded["maria"]
             assert lead_named(tui_engine, "M. Santos") is None
@@ -135,14 +141,12 @@ def test_qualify_with_four_keystrokes(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "maria")
             await pilot.press("b")
             await pilot.pause()
             assert "Budget: can and will they spend money?" in screen_text(app)
-            await pilot.press("y", "question_mark", "y", "y")
-            await settle(pilot)
+            await press(pilot, "y", "question_mark", "y", "y")
             assert isinstance(app.screen, LeadDetailScreen)
             text = screen_text(app)
             assert "[qualified]" in text
@@ -164,14 +168,12 @@ def test_qualify_with_four_keystrokes(
 def test_log_a_call(make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "website")
             await pilot.press("c")
             await pilot.pause()
             assert isinstance(app.screen, FormScreen)
-            await pilot.press("tab", *"asked for the [red]catalogue[/red]", "enter")
-            await settle(pilot)
+            await press(pilot, "tab", *"asked for the [red]catalogue[/red]", "enter")
             assert isinstance(app.screen, LeadDetailScreen)
             assert "asked for the [red]catalogue[/red]" in screen_text(app)
 
@@ -191,10 +193,8 @@ def test_move_on_the_board(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
-            await pilot.press("3")
-            await settle(pilot)
+        async with started(app) as pilot:
+            await press(pilot, "3")
             assert isinstance(app.screen, BoardScreen)
             text = screen_text(app)
             assert "new (3)" in text
@@ -204,16 +204,14 @@ def test_move_on_the_board(
             assert first.has_focus
             lead_id = app.screen.current_lead_id()
             assert lead_id is not None
-            await pilot.press("right_square_bracket")
-            await settle(pilot)
+            await press(pilot, "right_square_bracket")
             text = screen_text(app)
             assert "new (2)" in text
             assert "qualified (2)" in text
             assert app.screen.current_lead_id() == lead_id  # the highlight followed the lead
             assert stage_of(tui_engine, lead_id) == "qualified"
             # And back with [
-            await pilot.press("left_square_bracket")
-            await settle(pilot)
+            await press(pilot, "left_square_bracket")
             assert stage_of(tui_engine, lead_id) == "new"
 
     run(scenario())
@@ -227,20 +225,16 @@ def test_move_to_lost_asks_for_a_reason(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "facebook")
             await pilot.press("m")
             await pilot.pause()
-            await pilot.press(*["down"] * 5, "enter")  # new qualified contacted nurturing won lost
-            await settle(pilot)
+            await press(pilot, *["down"] * 5, "enter")  # new qualified contacted nurturing won lost
             assert isinstance(app.screen, FormScreen)
-            await pilot.press("enter")  # no reason: the domain refuses
-            await settle(pilot)
+            await press(pilot, "enter")  # no reason: the domain refuses
             assert "moving to lost needs a reason" in screen_text(app)
             assert stage_of(tui_engine, seeded["lilit"]) == "new"
-            await pilot.press(*"price", "enter")
-            await settle(pilot)
+            await press(pilot, *"price", "enter")
             assert isinstance(app.screen, LeadDetailScreen)
             assert "[lost]" in screen_text(app)
 
@@ -254,17 +248,14 @@ def test_not_now_asks_for_a_followup_date(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "maria")
-            await pilot.press("m", *["down"] * 6, "enter")
-            await settle(pilot)
+            await press(pilot, "m", *["down"] * 6, "enter")
             assert isinstance(app.screen, FormScreen)
             await pilot.press(*"jan 8")
             await pilot.pause()
             assert "Friday 2027-01-08" in screen_text(app)
-            await pilot.press("tab", *"after the holidays", "enter")
-            await settle(pilot)
+            await press(pilot, "tab", *"after the holidays", "enter")
             assert "[not-now]" in screen_text(app)
 
     run(scenario())
@@ -280,22 +271,19 @@ def test_today_first_then_finish_and_snooze(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             assert isinstance(app.screen, TodayScreen)  # something is due: today comes first
             text = screen_text(app)
             assert "Overdue follow-ups" in text
             assert "call back about the menu  4 days overdue" in text
             assert "turns 40" in text
             # The cursor starts on the overdue follow-up: finish it.
-            await pilot.press("x")
-            await settle(pilot)
+            await press(pilot, "x")
             assert "call back about the menu" not in agenda_text(app)
             # Next: the one due today; snooze it to Friday.
             await pilot.press("z")
             await pilot.pause()
-            await pilot.press(*["backspace"] * 8, *"friday", "enter")
-            await settle(pilot)
+            await press(pilot, *["backspace"] * 8, *"friday", "enter")
             assert "send the price list" not in agenda_text(app)
 
     run(scenario())
@@ -312,17 +300,14 @@ def test_schedule_then_finish_from_detail(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "website")
             await pilot.press("f", *"+3d")
             await pilot.pause()
             assert "Friday 2026-11-27" in screen_text(app)
-            await pilot.press("tab", *"send samples", "enter")
-            await settle(pilot)
+            await press(pilot, "tab", *"send samples", "enter")
             assert "send samples" in screen_text(app)
-            await pilot.press("x")
-            await settle(pilot)
+            await press(pilot, "x")
             assert "done 2026-11-24" in screen_text(app)
 
     run(scenario())
@@ -338,17 +323,14 @@ def test_schedule_then_finish_from_detail(
 def test_record_a_sale(make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "maria")
             await pilot.press("dollar_sign", *"12.345")
             await pilot.pause()
             assert "amount has more than two decimals" in screen_text(app)
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             assert isinstance(app.screen, FormScreen)
-            await pilot.press("backspace", "tab", "tab", *"3 cakes", "enter")
-            await settle(pilot)
+            await press(pilot, "backspace", "tab", "tab", *"3 cakes", "enter")
             assert isinstance(app.screen, LeadDetailScreen)
             text = screen_text(app)
             assert "[won]" in text
@@ -368,18 +350,15 @@ def test_delete_asks_first(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "ольга")
             await pilot.press("d")
             await pilot.pause()
             assert "Delete #" in screen_text(app)
-            await pilot.press("n")
-            await settle(pilot)
+            await press(pilot, "n")
             assert isinstance(app.screen, LeadDetailScreen)
             assert lead_named(tui_engine, "Ольга Смирнова") is not None
-            await pilot.press("d", "y")
-            await settle(pilot)
+            await press(pilot, "d", "y")
             assert isinstance(app.screen, LeadsScreen)
             table = app.screen.query_one(LeadTable)
             assert table.total == 0  # the search for her finds nothing now
@@ -396,27 +375,21 @@ def test_search_folds_accents_and_filters(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
-            await pilot.press("2")
-            await settle(pilot)
+        async with started(app) as pilot:
+            await press(pilot, "2")
             table = app.screen.query_one(LeadTable)
             assert table.total == 6
-            await pilot.press("slash", *"NGUYEN")
-            await settle(pilot)
+            await press(pilot, "slash", *"NGUYEN")
             assert [table.row_at(i).name for i in range(table.total)] == ["Nguyễn Văn An"]  # type: ignore[union-attr]
             assert "1 of 6 leads" in screen_text(app)
             await pilot.press("escape")  # leaves the search box
-            await pilot.press("escape")  # clears the search
-            await settle(pilot)
+            await press(pilot, "escape")  # clears the search
             assert table.total == 6
-            await pilot.press("F")
-            await settle(pilot)
+            await press(pilot, "F")
             form = app.screen
             assert isinstance(form, FormScreen)
             form.query_one("#f-temperature").value = "hot"  # type: ignore[attr-defined]
-            await pilot.press("ctrl+s")
-            await settle(pilot)
+            await press(pilot, "ctrl+s")
             assert [table.row_at(i).name for i in range(table.total)] == ["田中 花子"]  # type: ignore[union-attr]
             assert "temperature: hot" in screen_text(app)
 
@@ -426,19 +399,15 @@ def test_search_folds_accents_and_filters(
 def test_sort_cycles_and_header_click(make_app: AppFactory, seeded: dict[str, int]) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
-            await pilot.press("2")
-            await settle(pilot)
+        async with started(app) as pilot:
+            await press(pilot, "2")
             table = app.screen.query_one(LeadTable)
-            await pilot.press("s")  # name -> company
-            await settle(pilot)
+            await press(pilot, "s")  # name -> company
             assert table.sort == "company"
             first = table.row_at(0)
             assert first is not None
             assert first.company == "Phở 24"
-            await pilot.press("S")
-            await settle(pilot)
+            await press(pilot, "S")
             assert table.descending
             await pilot.click(LeadTable, offset=(2, 0))  # the Name title
             await settle(pilot)
@@ -452,15 +421,12 @@ def test_refresh_shows_changes_made_elsewhere(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
-            await pilot.press("2")
-            await settle(pilot)
+        async with started(app) as pilot:
+            await press(pilot, "2")
             assert "Grace Cruz" not in screen_text(app)
             with session_scope(tui_engine) as s:  # as the CLI would, from another process
                 domain.add_lead(s, now=NOW, name="Grace Cruz")
-            await pilot.press("r")
-            await settle(pilot)
+            await press(pilot, "r")
             assert "Grace Cruz" in screen_text(app)
             assert "7 of 7 leads" in screen_text(app)
 
@@ -470,10 +436,8 @@ def test_refresh_shows_changes_made_elsewhere(
 def test_user_text_is_literal(make_app: AppFactory, seeded: dict[str, int]) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
-            await pilot.press("2")
-            await settle(pilot)
+        async with started(app) as pilot:
+            await press(pilot, "2")
             assert "Mark [bold]Reyes[/bold]" in screen_text(app)
 
     run(scenario())
@@ -482,8 +446,7 @@ def test_user_text_is_literal(make_app: AppFactory, seeded: dict[str, int]) -> N
 def test_help_palette_and_reports(make_app: AppFactory, seeded: dict[str, int]) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await pilot.press("question_mark")
             await pilot.pause()
             text = screen_text(app)
@@ -494,8 +457,7 @@ def test_help_palette_and_reports(make_app: AppFactory, seeded: dict[str, int]) 
             for title in ("Today", "Leads", "Board", "Reports", "Add lead", "Refresh", "Help"):
                 assert title in titles
             assert "Schedule a follow-up" in titles  # the screen's own actions
-            await pilot.press("R")
-            await settle(pilot)
+            await press(pilot, "R")
             if importlib.util.find_spec("prospectr.tui.screens.reports") is None:
                 assert any(n.message == "Reports are not available yet" for n in app._notifications)
             else:
@@ -507,8 +469,7 @@ def test_help_palette_and_reports(make_app: AppFactory, seeded: dict[str, int]) 
 def test_keys_do_nothing_behind_a_modal(make_app: AppFactory, seeded: dict[str, int]) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             await open_lead(pilot, app, "maria")
             await pilot.press("d")
             await pilot.pause()
@@ -527,13 +488,11 @@ def test_large_list_is_paged(make_app: AppFactory, tui_engine: Engine) -> None:
 
     async def scenario() -> None:
         app = make_app()
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle(pilot)
+        async with started(app) as pilot:
             table = app.screen.query_one(LeadTable)
             assert table.total == 250
             assert set(table._pages) == {0}  # only the first page was read
-            await pilot.press("end")
-            await settle(pilot)
+            await press(pilot, "end")
             assert table.current is not None
             assert table.current.name == "Lead 249"
             assert 2 in table._pages

@@ -42,6 +42,13 @@ def _heading(title: str, count: int | None = None) -> Text:
     return text
 
 
+def _listing(title: str, table: Table, count: int, empty: str) -> RenderableType:
+    """A titled list with its count; a dim hint in place of the rows when there are none."""
+    if not count:
+        table.add_row(Text(empty, style="dim"))
+    return Group(_heading(title, count), table)
+
+
 def render_fields(d: LeadDetail, *, pairs: int = 1) -> RenderableType:
     """Header line and the contact fields."""
     lead = d.lead
@@ -109,9 +116,7 @@ def render_followups(d: LeadDetail) -> RenderableType:
     for f in d.followups:
         state = Text(f"done {day(f.done_at.date())}", style="dim") if f.done_at else Text("open")
         table.add_row(Text(day(f.due)), lit(f.text), state)
-    if not d.followups:
-        table.add_row(Text("none — press f to schedule one", style="dim"))
-    return Group(_heading("Follow-ups", len(d.followups)), table)
+    return _listing("Follow-ups", table, len(d.followups), "none — press f to schedule one")
 
 
 def render_sales(d: LeadDetail) -> RenderableType:
@@ -121,9 +126,7 @@ def render_sales(d: LeadDetail) -> RenderableType:
         table.add_row(
             Text(day(sale.date)), Text(f"{money(sale.amount_cents):,}"), lit(sale.description)
         )
-    if not d.sales:
-        table.add_row(Text("none — press $ to record one", style="dim"))
-    return Group(_heading("Sales", len(d.sales)), table)
+    return _listing("Sales", table, len(d.sales), "none — press $ to record one")
 
 
 def render_timeline(d: LeadDetail) -> RenderableType:
@@ -131,9 +134,7 @@ def render_timeline(d: LeadDetail) -> RenderableType:
     table = _grid(16, 7, 0)
     for item in d.interactions:
         table.add_row(Text(moment(item.at)), Text(item.kind, style="bold"), lit(item.text))
-    if not d.interactions:
-        table.add_row(Text("nothing yet — c logs a call, n a note", style="dim"))
-    return Group(_heading("Timeline", len(d.interactions)), table)
+    return _listing("Timeline", table, len(d.interactions), "nothing yet — c logs a call, n a note")
 
 
 def render_history(d: LeadDetail) -> RenderableType:
