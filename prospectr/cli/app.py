@@ -208,18 +208,10 @@ def print_json(data: Any) -> None:
     Characters a terminal would act on or hide (C1 controls, bidi and zero-width
     marks) are written as ``\\uXXXX`` escapes: the same JSON, safe on screen.
     """
+    from prospectr.domain.text import json_inert
+
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    if not text.replace("\n", "").isprintable():
-        text = "".join(ch if ch.isprintable() or ch == "\n" else _json_escape(ch) for ch in text)
-    sys.stdout.write(text + "\n")
-
-
-def _json_escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    sys.stdout.write(json_inert(text) + "\n")
 
 
 def is_tty() -> bool:

@@ -170,11 +170,13 @@ def _show_leads(
 
 
 def _write_csv(rows: "list[LeadRow]") -> None:
+    from prospectr.domain.text import inert
+
     names = [f.name for f in dataclasses.fields(domain.LeadRow)]
     writer = csv.DictWriter(sys.stdout, fieldnames=names, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.as_dict().items()})
+        writer.writerow({k: "" if v is None else inert(str(v)) for k, v in row.as_dict().items()})
 
 
 @app.command("list")

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from prospectr.domain import text as t
 from prospectr.domain.bant import BANT, temperature
 from prospectr.domain.dates import occurrence
 from prospectr.domain.search import LeadQuery, list_leads
@@ -104,13 +105,15 @@ def iter_export(
     rows = list_leads(session, query, today=today, limit=None)
     ids = [r.id for r in rows]
     nexts = {r.id: r.next_followup for r in rows}
+    # Exports may land on a terminal: nothing stored may act on it (see text.inert).
     if fmt == "csv":
-        return _csv(session, ids, nexts)
+        return map(t.inert, _csv(session, ids, nexts))
     if fmt == "json":
-        return _json(session, ids, nexts)
+        return map(t.json_inert, _json(session, ids, nexts))
     if fmt == "vcf":
-        return _vcards(session, ids, nexts)
-    return iter([ics_text(list(_leads(session, ids, nexts, followups=True)), now, alarm_days)])
+        return map(t.inert, _vcards(session, ids, nexts))
+    items = list(_leads(session, ids, nexts, followups=True))
+    return iter([t.inert(ics_text(items, now, alarm_days))])
 
 
 def _leads(

@@ -61,6 +61,32 @@ def clean(value: str | None, *, multiline: bool = False) -> str:
     return text.strip()
 
 
+# Characters a terminal acts on or that hide text: C0 controls but tab, newline
+# and carriage return; DEL and C1 controls; zero-width, bidi and line/paragraph
+# separator marks; the BOM.
+_UNSAFE_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+
+def inert(text: str) -> str:
+    """Output text (CSV, vCard, iCalendar) without characters a terminal would act on.
+
+    Capture already strips them; this guards data stored some other way.
+    """
+    return _UNSAFE_RE.sub("", text)
+
+
+def _escape_json_char(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_inert(text: str) -> str:
+    """Serialized JSON with those characters written as ``\\uXXXX``: the same data, inert."""
+    return _UNSAFE_RE.sub(_escape_json_char, text)
+
+
 def clean_optional(value: str | None) -> str | None:
     """``clean`` that maps an empty result to None (for optional columns)."""
     text = clean(value)

@@ -216,12 +216,6 @@ def test_the_terminal_output_is_really_styled(hostile_db: Path) -> None:
     assert SGR.search(run_on_pty(hostile_db, "list"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export and list --csv write stored values raw (prospectr/cli/io.py,"
-    " prospectr/domain/exporter.py, prospectr/cli/leads.py): a file edited by another"
-    " tool can put ESC, C1 and bidi characters on the terminal",
-)
 @pytest.mark.parametrize(
     "command",
     [["export"], ["export", "--format", "json"], ["export", "--format", "vcf"], ["list", "--csv"]],

@@ -8,6 +8,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from prospectr.tui.widgets.text import safe
+
 if TYPE_CHECKING:
     from prospectr.tui.app import ProspectrApp
 
@@ -37,7 +39,7 @@ class NavBar(Static):
             Content.from_markup("[b $accent]prospectr[/] " + "".join(links))
         ]
         if note:
-            parts.append(Content.styled(f"  {note}", "$text-muted"))
+            parts.append(Content.styled(f"  {safe(note)}", "$text-muted"))
         self.update(Content.assemble(*parts))
 
 
