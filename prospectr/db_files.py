@@ -11,6 +11,7 @@ import re
 import secrets
 import sqlite3
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +237,8 @@ def copy_raw_file(db_path: Path, target: Path) -> Path:
         os.chmod(Path(f"{target}-wal"), 0o600)
     os.chmod(target, 0o600)
     return target
+
+
+def daily_name(stem: str, day: date) -> str:
+    """The automatic backup of ``day``: one per day, so its existence is one stat."""
+    return f"{stem}-daily-{day.isoformat()}.db"

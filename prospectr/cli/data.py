@@ -77,6 +77,11 @@ def auto_backup(eng: Engine) -> Path | None:
     path = config.sqlite_path(db_url())
     if path is None:
         return None
+    from prospectr.db import backups_dir
+    from prospectr.db_files import daily_name
+
+    if (backups_dir(path) / daily_name(path.stem, today())).exists():
+        return None  # the usual case: no need to load the backup code
     from sqlalchemy.exc import SQLAlchemyError
 
     from prospectr.domain.backup import DatabaseDamaged, daily_backup

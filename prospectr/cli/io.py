@@ -7,13 +7,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from prospectr.cli.app import app, echo, fail, now, print_json, today, unit
 from prospectr.cli.options import CityFilter, SourceFilter, TagFilter, lead_query
-from prospectr.domain.import_report import ImportReport
+
+if TYPE_CHECKING:
+    from prospectr.domain.import_report import ImportReport
 
 IMPORT_HELP = """Import leads from a CSV, vCard (2.1/3.0/4.0) or JSON file, or manage past imports.
 

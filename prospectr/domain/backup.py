@@ -34,6 +34,7 @@ from prospectr.db import (
     sqlite_backup,
     translate_db_error,
 )
+from prospectr.db_files import daily_name
 from prospectr.errors import Conflict, InvalidInput, NotFound, StorageError
 from prospectr.models import Setting
 
@@ -50,11 +51,6 @@ class DatabaseDamaged(StorageError):
 
 
 # --- rules: names, days, retention -------------------------------------------------
-
-
-def daily_name(stem: str, day: date) -> str:
-    """The automatic backup of ``day``: one per day, so its existence is one stat."""
-    return f"{stem}-daily-{day.isoformat()}.db"
 
 
 def manual_name(stem: str, now: datetime, n: int = 1) -> str:
