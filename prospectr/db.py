@@ -127,6 +127,8 @@ def translate_db_error(exc: Exception, path: Path | None = None) -> StorageError
         )
     if "disk is full" in low or "no space" in low or ("disk" in low and "i/o" in low):
         return StorageError(f"disk full or unwritable{where}: nothing was saved")
+    if "connection failed" in low or "could not connect" in low or "connection refused" in low:
+        return StorageError("cannot reach the database server (is it running? check the URL)")
     if "unable to open" in low:
         return StorageError(
             f"cannot open the database file{where} (missing folder or no permission)"

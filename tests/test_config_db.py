@@ -120,6 +120,7 @@ def test_new_database_file_is_0600_in_a_0700_folder(tmp_path: Path) -> None:
         engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_file_connection_pragmas(file_engine: Engine) -> None:
     with file_engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -127,6 +128,7 @@ def test_file_connection_pragmas(file_engine: Engine) -> None:
         assert int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 5000
 
 
+@pytest.mark.sqlite_only
 def test_memory_connection_has_foreign_keys(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

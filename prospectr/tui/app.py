@@ -92,8 +92,10 @@ class ProspectrApp(App[None]):
     @property
     def db_path(self) -> str:
         """The database file (or URL) for people to read."""
+        from prospectr.server import shown
+
         path = config.sqlite_path(self.db_label)
-        return str(path) if path is not None else self.db_label
+        return str(path) if path is not None else shown(self.db_label)
 
     @contextmanager
     def unit(self, *, write: bool = True) -> Iterator[Session]:

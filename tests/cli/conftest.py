@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -18,9 +18,9 @@ Seed = Callable[[], AbstractContextManager[Session]]
 
 
 @pytest.fixture
-def file_db(db_path: Path) -> Iterator[Engine]:
-    """An engine on the database file the CLI uses (PROSPECTR_DB), created if needed."""
-    engine = open_database(f"sqlite:///{db_path}")
+def file_db(db_url: str) -> Iterator[Engine]:
+    """An engine on the database the CLI uses (PROSPECTR_DB), created if needed."""
+    engine = open_database(db_url)
     yield engine
     engine.dispose()
 
@@ -31,6 +31,15 @@ def seed(file_db: Engine) -> Seed:
     return lambda: session_scope(file_db)
 
 
+def _stored(value: Any) -> Any:
+    """Dates and times as SQLite stores them, so expected rows read the same on PostgreSQL."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 @pytest.fixture
 def query(file_db: Engine) -> Callable[..., list[tuple[Any, ...]]]:
     """``query("SELECT ...", x=1)``: rows from the database file the CLI uses."""
@@ -38,7 +47,7 @@ def query(file_db: Engine) -> Callable[..., list[tuple[Any, ...]]]:
     def run(sql: str, **params: Any) -> list[tuple[Any, ...]]:
         with file_db.begin() as conn:
             result = conn.execute(text(sql), params)
-            return [tuple(row) for row in result] if result.returns_rows else []
+            return [tuple(map(_stored, row)) for row in result] if result.returns_rows else []
 
     return run
 

@@ -282,6 +282,7 @@ def test_stages_refusals(cli: Run, cli_json: Run, args: list[str], code: int, me
 # --- where -------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_where_before_and_after_the_database_exists(cli: Run, db_path: Path) -> None:
     result = cli("where")
     assert result.exit_code == 0

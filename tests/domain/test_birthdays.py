@@ -124,6 +124,7 @@ def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
     event.remove(engine, "before_cursor_execute", grab)
 
 
+@pytest.mark.sqlite_only
 def test_birthday_query_uses_the_index_and_returns_only_matches(
     session: Session, make_lead: Callable[..., Lead], captured: list[tuple[str, Any]]
 ) -> None:
