@@ -184,10 +184,9 @@ def console() -> Console:
 
 def printable(value: object) -> str:
     """Text safe for a terminal: control characters shown as visible escapes."""
-    text = "" if value is None else str(value)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+    from prospectr.domain.text import visible
+
+    return visible(value)
 
 
 def literal(value: object, style: str = "") -> Text:

@@ -70,6 +70,14 @@ _UNSAFE_RE = re.compile(
 )
 
 
+def visible(value: object) -> str:
+    """Text for a screen: any control or invisible character shown as an escape (``\\x1b``)."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def inert(text: str) -> str:
     """Output text (CSV, vCard, iCalendar) without characters a terminal would act on.
 

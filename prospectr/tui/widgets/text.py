@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from rich.text import Text
 
+from prospectr.domain.text import visible
+
 # Styles of the derived temperature (the value itself comes from the domain).
 TEMPERATURE_STYLE = {"hot": "bold red", "warm": "yellow", "cold": "cyan", "unknown": "dim"}
 TEMPERATURE_LABEL = {"hot": "hot", "warm": "warm", "cold": "cold", "unknown": "?"}
@@ -13,10 +15,7 @@ TEMPERATURE_LABEL = {"hot": "hot", "warm": "warm", "cold": "cold", "unknown": "?
 
 def safe(value: object) -> str:
     """Text safe for a terminal: control characters shown as visible escapes."""
-    text = "" if value is None else str(value)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+    return visible(value)
 
 
 def lit(value: object, style: str = "") -> Text:
