@@ -225,7 +225,7 @@ def main() -> None:
     assert schema is not None
     print(
         f"prospectr / schema floor: {ours[0] / schema[0]:.2f}x the time"
-        " (the lead table's 11 indexes and foreign keys, no validation)"
+        " (the schema's indexes and foreign keys, no validation)"
     )
     peer = results["sqlite-utils insert --csv"]
     if peer is not None:
