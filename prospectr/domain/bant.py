@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, case
 from sqlalchemy.sql.elements import ColumnElement
@@ -177,16 +176,10 @@ def qualify(
     return QualifyResult(temperature(current), score(current), moved_to)
 
 
-def answers_from(values: Mapping[str, Any]) -> dict[str, str]:
-    """Keep only the BANT keys that were given (None means "not given")."""
-    return {k: str(v) for k, v in values.items() if k in BANT and v is not None}
-
-
 __all__ = [
     "BANT",
     "TEMPERATURES",
     "QualifyResult",
-    "answers_from",
     "answers_of",
     "explain",
     "lead_temperature",

@@ -25,7 +25,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from prospectr.domain import text as t
-from prospectr.domain.bant import BANT, temperature
+from prospectr.domain.bant import BANT, answers_of, lead_temperature
 from prospectr.domain.dates import occurrence
 from prospectr.domain.search import LeadQuery, list_leads
 from prospectr.domain.views import contact_fields, iso_birthday
@@ -70,8 +70,8 @@ class ExportedLead:
             "tags": self.tags,
             "birthday": self.birthday or None,
             "stage": self.stage,
-            "temperature": temperature({k: getattr(lead, k) for k in BANT}),
-            "bant": {k: getattr(lead, k) for k in BANT},
+            "temperature": lead_temperature(lead),
+            "bant": answers_of(lead),
             "do_not_contact": lead.do_not_contact,
             "custom": dict(lead.custom or {}),
             "created_at": lead.created_at.isoformat(timespec="seconds"),

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
 from prospectr.domain import text as t
@@ -308,8 +308,3 @@ def resolve_stage(session: Session, name: str) -> Stage:
             return stage
     names = ", ".join(s.name for s in stages if not s.retired)
     raise NotFound(f"no stage {t.clean(name)!r} (stages: {names})")
-
-
-def count_leads(session: Session) -> int:
-    """How many leads there are."""
-    return int(session.exec(select(func.count()).select_from(Lead)).one())

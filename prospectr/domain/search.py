@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from prospectr.domain.bant import BANT, temperature, temperature_clause
+from prospectr.domain.bant import lead_temperature, temperature_clause
 from prospectr.domain.text import clean, fold, like_escape, normalize_label
 from prospectr.errors import InvalidInput
 from prospectr.models import FollowUp, Lead, LeadTag, Sale, Stage
@@ -192,7 +192,7 @@ def list_leads(
                 email=lead.email,
                 phone=lead.phone,
                 stage=stage_name,
-                temperature=temperature({k: getattr(lead, k) for k in BANT}),
+                temperature=lead_temperature(lead),
                 source=lead.source,
                 city=lead.city,
                 next_followup=_as_date(next_due),
