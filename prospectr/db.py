@@ -275,7 +275,11 @@ def _make_sqlite_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         _ensure_private_file(path)
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        # Not bound to its creating thread: an import's writer thread inserts on the
+        # same connection while the main thread validates (prospectr.db_bulk).
+        engine = create_engine(
+            url, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False}
+        )
     else:
         engine = create_engine(
             url,

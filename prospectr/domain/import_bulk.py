@@ -1,61 +1,76 @@
 """Buffered bulk inserts for an import, inside the caller's transaction.
 
-On SQLite the rows go to the driver's ``executemany`` as tuples whose values
-were converted once with SQLAlchemy's own bind processors (the storage format
-of dates, booleans and JSON is the one the ORM writes), and the connection gets
-a larger page cache for the duration, so index updates stay in memory. Other
-backends take the plain SQLAlchemy Core ``insert`` path.
+New leads take consecutive ids after the current maximum, so their stage history
+rows and batch items are written at the end by one ``INSERT ... SELECT`` over
+that id range instead of one row each from Python.
+
+On SQLite the rows go to :class:`prospectr.db_bulk.SqliteBulkInserter` (a writer
+thread on the same connection, so inserting overlaps with validating) as values
+converted once with SQLAlchemy's own bind processors (the storage format of
+dates, booleans and JSON is the one the ORM writes). Other backends take the
+plain SQLAlchemy Core ``insert`` path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, literal, select
 from sqlmodel import Session
 
 from prospectr.models import ImportItem, Interaction, Lead, LeadTag, StageHistory
+
+if TYPE_CHECKING:
+    from prospectr.db_bulk import SqliteBulkInserter
 
 LEAD_TABLE: Table = Lead.__table__  # type: ignore[attr-defined]
 _HISTORY: Table = StageHistory.__table__  # type: ignore[attr-defined]
 _TAGS: Table = LeadTag.__table__  # type: ignore[attr-defined]
 _NOTES: Table = Interaction.__table__  # type: ignore[attr-defined]
 _ITEMS: Table = ImportItem.__table__  # type: ignore[attr-defined]
-# SQLite page cache while importing (KiB): index pages stay in memory.
-CACHE_KIB = 65536
 FLUSH_EVERY = 2000
 
-_HISTORY_COLS = ("lead_id", "from_stage_id", "to_stage_id", "at", "reason")
 _TAG_COLS = ("lead_id", "tag")
 _NOTE_COLS = ("lead_id", "kind", "at", "text")
-_ITEM_COLS = ("batch_id", "lead_id", "action", "before")
 
 
 class BulkWriter:
-    """Collects new leads (with history, tags, notes, batch items) and inserts them."""
+    """Collects new leads (with tags and notes) and inserts them; history and items at the end."""
 
-    def __init__(self, session: Session, *, now: datetime, stage_id: int) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        now: datetime,
+        stage_id: int,
+        batch_id: int,
+        first_id: int,
+    ) -> None:
         self.session = session
         conn = session.connection()
         self.conn = conn
         dialect = conn.dialect
         self.fast = dialect.name == "sqlite"
+        self.batch_id = batch_id
+        self.first_id = first_id
+        self.last_id = first_id - 1
+        self.now_value = now
         self._procs: dict[str, Callable[[Any], Any]] = {}
         for column in LEAD_TABLE.columns:
             proc = column.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 self._procs[column.name] = proc
-        self._old_cache: int | None = None
-        self.inserted = 0
         if dialect.name == "postgresql":
             # New leads take ids after the current maximum: keep other writers out
             # of the lead table until this transaction ends (SQLite's write lock does it there).
             conn.exec_driver_sql("LOCK TABLE lead IN SHARE ROW EXCLUSIVE MODE")
+        self.inserter: SqliteBulkInserter | None = None
         if self.fast:
-            self._old_cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
+            from prospectr.db_bulk import SqliteBulkInserter  # SQLITE-ONLY
+
+            self.inserter = SqliteBulkInserter(conn)
         proto = Lead(stage_id=stage_id, created_at=now, updated_at=now)
         proto.stage_since = now
         self.columns = [c.name for c in LEAD_TABLE.columns]
@@ -64,10 +79,8 @@ class BulkWriter:
         self.now = self._store("created_at", now)
         self.null_json = self._proc_of(_ITEMS, "before")(None)
         self.leads: list[list[Any]] = []
-        self.history: list[tuple[Any, ...]] = []
         self.tags: list[tuple[Any, ...]] = []
         self.notes: list[tuple[Any, ...]] = []
-        self.items: list[tuple[Any, ...]] = []
 
     def _store(self, column: str, value: Any) -> Any:
         """``value`` as the driver receives it (fast path) or as Core takes it."""
@@ -91,55 +104,97 @@ class BulkWriter:
         search_text: str,
         tags: Sequence[str],
         note: str,
-        batch_id: int,
     ) -> None:
-        """Queue one new lead; ``values`` are columns from ``normalize_fields``."""
+        """Queue one new lead (ids must come in order); ``values`` from ``normalize_fields``."""
         row = self.template[:]
         position = self.position
+        procs = self._procs
+        fast = self.fast
         for key, value in values.items():
-            row[position[key]] = self._store(key, value) if key in self._procs else value
+            if fast and key in procs:
+                value = procs[key](value)
+            row[position[key]] = value
         row[position["id"]] = lead_id
         row[position["stage_id"]] = stage_id
         row[position["name_key"]] = name_key
         row[position["search_text"]] = search_text
         self.leads.append(row)
-        now = self.now
-        self.history.append((lead_id, None, stage_id, now, None))
+        self.last_id = lead_id
         for tag in tags:
             self.tags.append((lead_id, tag))
         if note:
-            self.notes.append((lead_id, "note", now, note))
-        self.items.append((batch_id, lead_id, "created", self.null_json))
+            self.notes.append((lead_id, "note", self.now, note))
         if len(self.leads) >= FLUSH_EVERY:
             self.flush()
 
     def flush(self) -> None:
         """Insert what is queued (parents first)."""
-        self.inserted += len(self.leads)
         self._insert(LEAD_TABLE, self.columns, self.leads)
-        self._insert(_HISTORY, _HISTORY_COLS, self.history)
         self._insert(_TAGS, _TAG_COLS, self.tags)
         self._insert(_NOTES, _NOTE_COLS, self.notes)
-        self._insert(_ITEMS, _ITEM_COLS, self.items)
-        self.leads, self.history, self.tags, self.notes, self.items = [], [], [], [], []
+        self.leads, self.tags, self.notes = [], [], []
 
     def _insert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        if self.fast:
-            marks = ", ".join("?" for _ in columns)
-            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-            self.conn.exec_driver_sql(sql, [tuple(r) for r in rows])
+        if self.inserter is not None:
+            self.inserter.insert(table.name, columns, rows)
         else:
             self.session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
 
     def close(self) -> None:
-        """Flush and give the connection its page cache back."""
-        self.flush()
-        if self.fast and self._old_cache is not None:
-            self.conn.exec_driver_sql(f"PRAGMA cache_size={self._old_cache}")
-        if self.conn.dialect.name == "postgresql" and self.inserted:
+        """Flush, write the history and batch items of the new leads, and finish."""
+        try:
+            self.flush()
+            if self.last_id >= self.first_id:
+                self._history_and_items()
+        except BaseException:
+            self.abort()
+            raise
+        if self.inserter is not None:
+            inserter, self.inserter = self.inserter, None
+            inserter.close()
+        if self.conn.dialect.name == "postgresql" and self.last_id >= self.first_id:
             # Explicit ids do not move the id sequence: move it past them.
             self.conn.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('lead', 'id'), (SELECT max(id) FROM lead))"
             )
+
+    def abort(self) -> None:
+        """Stop a writer thread after an error (the caller's transaction rolls back)."""
+        if self.inserter is not None:
+            inserter, self.inserter = self.inserter, None
+            inserter.abort()
+
+    def _history_and_items(self) -> None:
+        """One history row (entering the first stage) and one batch item per new lead."""
+        span = (self.first_id, self.last_id)
+        if self.inserter is not None:
+            self.inserter.execute(
+                "INSERT INTO stage_history (lead_id, to_stage_id, at)"
+                " SELECT id, stage_id, ? FROM lead WHERE id BETWEEN ? AND ?",
+                (self.now, *span),
+            )
+            self.inserter.execute(
+                "INSERT INTO import_item (batch_id, lead_id, action, before)"
+                " SELECT ?, id, 'created', ? FROM lead WHERE id BETWEEN ? AND ?",
+                (self.batch_id, self.null_json, *span),
+            )
+            return
+        lead = LEAD_TABLE.c
+        new = lead.id.between(*span)
+        at = literal(self.now_value, _HISTORY.c.at.type)
+        self.session.execute(
+            insert(_HISTORY).from_select(
+                ["lead_id", "to_stage_id", "at"], select(lead.id, lead.stage_id, at).where(new)
+            )
+        )
+        before = literal(None, _ITEMS.c.before.type)
+        batch = literal(self.batch_id, _ITEMS.c.batch_id.type)
+        action = literal("created", _ITEMS.c.action.type)
+        self.session.execute(
+            insert(_ITEMS).from_select(
+                ["batch_id", "lead_id", "action", "before"],
+                select(batch, lead.id, action, before).where(new),
+            )
+        )

@@ -255,6 +255,6 @@ def _records(
             raise InvalidInput(f"line {first_line + consumed}: unreadable CSV ({exc})") from None
         line = first_line + consumed
         consumed = reader.line_num
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue  # a blank line, or a row of empty cells (",,,")
         yield line, cells

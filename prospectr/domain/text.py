@@ -21,6 +21,7 @@ _FOLD_EXTRA = str.maketrans(
 )
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 MIN_PHONE_DIGITS = 7
+_NOT_ASCII_DIGIT_RE = re.compile(r"[^0-9]+")
 
 
 def _keep(ch: str, multiline: bool) -> bool:
@@ -153,11 +154,15 @@ def phone_key(value: str | None) -> str | None:
 
     Raises InvalidInput when the number has fewer than 7 digits.
     """
-    text = clean(value)
+    return phone_digits(clean(value))
+
+
+def phone_digits(text: str | None) -> str | None:
+    """:func:`phone_key` of text that is already clean (as ``normalize_fields`` has it)."""
     if not text:
         return None
     if text.isascii():
-        digits = "".join(ch for ch in text if ch.isdigit())
+        digits = _NOT_ASCII_DIGIT_RE.sub("", text)
     else:  # other scripts' digits (Arabic-Indic, fullwidth ...) count as their values
         digits = "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
     if len(digits) < MIN_PHONE_DIGITS:
