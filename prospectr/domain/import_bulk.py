@@ -1,8 +1,8 @@
 """Buffered bulk inserts for an import, inside the caller's transaction.
 
-New leads take consecutive ids after the current maximum, so their stage history
-rows and batch items are written at the end by one ``INSERT ... SELECT`` over
-that id range instead of one row each from Python.
+New leads take consecutive ids after the current maximum, so after each flush
+their stage history rows and batch items are written by one ``INSERT ... SELECT``
+over that id range instead of one row each from Python.
 
 On SQLite the rows go to :class:`prospectr.db_bulk.SqliteBulkInserter` (a writer
 thread on the same connection, so inserting overlaps with validating) as values
@@ -37,7 +37,7 @@ _NOTE_COLS = ("lead_id", "kind", "at", "text")
 
 
 class BulkWriter:
-    """Collects new leads (with tags and notes) and inserts them; history and items at the end."""
+    """Collects new leads (with tags and notes) and inserts them, then their history and items."""
 
     def __init__(
         self,
@@ -56,6 +56,7 @@ class BulkWriter:
         self.batch_id = batch_id
         self.first_id = first_id
         self.last_id = first_id - 1
+        self.unrecorded = first_id  # the first new lead without its history row yet
         self.now_value = now
         self._procs: dict[str, Callable[[Any], Any]] = {}
         for column in LEAD_TABLE.columns:
@@ -128,11 +129,14 @@ class BulkWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Insert what is queued (parents first)."""
+        """Insert what is queued (parents first), then the history and items of those leads."""
         self._insert(LEAD_TABLE, self.columns, self.leads)
         self._insert(_TAGS, _TAG_COLS, self.tags)
         self._insert(_NOTES, _NOTE_COLS, self.notes)
         self.leads, self.tags, self.notes = [], [], []
+        if self.last_id >= self.unrecorded:
+            self._history_and_items(self.unrecorded, self.last_id)
+            self.unrecorded = self.last_id + 1
 
     def _insert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -143,11 +147,9 @@ class BulkWriter:
             self.session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
 
     def close(self) -> None:
-        """Flush, write the history and batch items of the new leads, and finish."""
+        """Insert what is left and wait for the writer."""
         try:
             self.flush()
-            if self.last_id >= self.first_id:
-                self._history_and_items()
         except BaseException:
             self.abort()
             raise
@@ -166,9 +168,9 @@ class BulkWriter:
             inserter, self.inserter = self.inserter, None
             inserter.abort()
 
-    def _history_and_items(self) -> None:
-        """One history row (entering the first stage) and one batch item per new lead."""
-        span = (self.first_id, self.last_id)
+    def _history_and_items(self, first: int, last: int) -> None:
+        """One history row (entering its stage) and one batch item per new lead in the range."""
+        span = (first, last)
         if self.inserter is not None:
             self.inserter.execute(
                 "INSERT INTO stage_history (lead_id, to_stage_id, at)"
