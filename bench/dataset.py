@@ -114,16 +114,22 @@ def build(
                     "to_stage_id": stages["new"],
                     "at": created,
                     "reason": None,
+                    "from_at": None,
+                    "stay_days": None,
                 }
             )
             if key != "new":
+                moved = created + timedelta(days=3)
                 history.append(
                     {
                         "lead_id": i,
                         "from_stage_id": stages["new"],
                         "to_stage_id": stages[key],
-                        "at": created + timedelta(days=3),
+                        "at": moved,
                         "reason": "price" if key == "lost" else None,
+                        # The stay in "new" this move ends, as prospectr records it.
+                        "from_at": created,
+                        "stay_days": (moved.date() - created.date()).days,
                     }
                 )
             if rng.random() < 0.2:

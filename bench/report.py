@@ -102,6 +102,7 @@ def build(path: Path, *, leads: int, interactions: int, seed: int = 5) -> dict[s
                 "updated_at": at,
             }
         )
+        began: datetime | None = None
         for frm, to, when, why in moves:
             rows[StageHistory].append(
                 {
@@ -110,8 +111,12 @@ def build(path: Path, *, leads: int, interactions: int, seed: int = 5) -> dict[s
                     "to_stage_id": stage[to],
                     "at": when,
                     "reason": why,
+                    # The stay this move ends, as prospectr records it (moves are in time order).
+                    "from_at": began if frm else None,
+                    "stay_days": (when.date() - began.date()).days if frm and began else None,
                 }
             )
+            began = when
         rows[LeadTag].extend({"lead_id": i, "tag": t} for t in rng.sample(TAGS, rng.randint(0, 2)))
         if current == "won":
             day = at.date()
@@ -158,7 +163,12 @@ def build(path: Path, *, leads: int, interactions: int, seed: int = 5) -> dict[s
 
 
 def sections_in_process(path: Path) -> dict[str, float]:
-    """Seconds each section's queries take in this process (the shared facts table first)."""
+    """Seconds each section's queries take in this process (the shared tables first).
+
+    ``facts`` and ``open`` are the two shared temporary tables (per-lead digest of
+    stage history; open leads with their last interaction); the sections after
+    them only aggregate, as in the full report; ``drop`` removes the tables.
+    """
     from prospectr.db import open_database, session_scope
     from prospectr.domain import reports
 
@@ -171,11 +181,17 @@ def sections_in_process(path: Path) -> dict[str, float]:
         started = time.perf_counter()
         assert data.facts is not None  # built on first use
         spent["facts"] = time.perf_counter() - started
+        started = time.perf_counter()
+        assert data.open_leads(last=True) is not None
+        spent["open"] = time.perf_counter() - started
         for name in reports.SECTIONS:
             started = time.perf_counter()
             fn = getattr(reports, "lost_reasons" if name == "lost" else name)
             fn(data, limit=20) if name == "stale" else fn(data)
             spent[name] = time.perf_counter() - started
+        started = time.perf_counter()
+        data.close()  # the temporary tables, dropped as the report ends
+        spent["drop"] = time.perf_counter() - started
     engine.dispose()
     return spent
 

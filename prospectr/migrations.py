@@ -9,6 +9,7 @@ they run on SQLite and PostgreSQL alike. Never edit a released step: add one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -23,8 +24,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    and_,
+    cast,
+    func,
     insert,
+    or_,
+    select,
+    text,
+    update,
 )
+from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql.elements import ColumnElement
 
 DEFAULT_STAGES: list[dict[str, object]] = [
     {"name": "new", "key": "new", "kind": "open"},
@@ -202,5 +212,65 @@ def _v1_initial(conn: Connection) -> None:
     conn.execute(insert(stage), rows)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+def _v2_stays(conn: Connection) -> None:
+    """Version 2: every move records the stay it ends; stage history gets the report indexes.
+
+    ``from_at`` is when the lead entered the stage it leaves: the time of its
+    previous move (by time, then id). ``stay_days`` is the whole calendar days
+    between the two dates. Both are filled for existing moves (rows with a
+    ``from_stage_id``); first entries keep them empty.
+    """
+    md = MetaData()
+    history = Table(
+        "stage_history",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("lead_id", Integer, nullable=False),
+        Column("from_stage_id", Integer),
+        Column("to_stage_id", Integer, nullable=False),
+        Column("at", DateTime, nullable=False),
+        Column("reason", String),
+        Column("from_at", DateTime),
+        Column("stay_days", Integer),
+    )
+    for name in ("from_at", "stay_days"):
+        spec = CreateColumn(history.c[name]).compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE stage_history ADD COLUMN {spec}"))
+    Index("ix_stage_history_lead_at", history.c.lead_id, history.c.at).drop(conn)
+    Index("ix_stage_history_to_stage_id", history.c.to_stage_id).drop(conn)
+    h = history.c
+    Index("ix_stage_history_lead_at_stage", h.lead_id, h.at, h.to_stage_id).create(conn)
+    Index("ix_stage_history_to_stage_lead", h.to_stage_id, h.lead_id).create(conn)
+    moves = text("from_stage_id IS NOT NULL")
+    Index(
+        "ix_stage_history_stay",
+        h.from_stage_id,
+        h.stay_days,
+        h.lead_id,
+        sqlite_where=moves,
+        postgresql_where=moves,
+    ).create(conn)
+
+    prev = history.alias("prev")
+    began = (
+        select(func.max(prev.c.at))
+        .where(
+            prev.c.lead_id == h.lead_id,
+            or_(prev.c.at < h.at, and_(prev.c.at == h.at, prev.c.id < h.id)),
+        )
+        .scalar_subquery()
+    )
+    conn.execute(update(history).where(h.from_stage_id.is_not(None)).values(from_at=began))
+    days: ColumnElement[Any]
+    if conn.dialect.name == "sqlite":
+        # julianday counts from noon: minus half a day, truncated, is the day number.
+        days = cast(func.julianday(h.at) - 0.5, Integer) - cast(
+            func.julianday(h.from_at) - 0.5, Integer
+        )
+    else:
+        days = cast(h.at, Date) - cast(h.from_at, Date)
+    conn.execute(update(history).where(h.from_at.is_not(None)).values(stay_days=days))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_stays]
 LATEST = len(MIGRATIONS)

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlmodel import JSON, Column, Field, Index, SQLModel
+from sqlmodel import JSON, Column, Field, Index, SQLModel, text
 
 ANSWERS = ("yes", "no", "unknown")
 STAGE_KINDS = ("open", "won", "lost", "parked")
@@ -110,15 +110,34 @@ class StageHistory(SQLModel, table=True):
     """One stage move of one lead."""
 
     __tablename__ = "stage_history"
-    # A lead's moves in time order in one seek (history, velocity report).
-    __table_args__ = (Index("ix_stage_history_lead_at", "lead_id", "at"),)
+    __table_args__ = (
+        # A lead's moves in time order in one seek (history); with the stage, the
+        # reports' per-lead digest reads this index alone.
+        Index("ix_stage_history_lead_at_stage", "lead_id", "at", "to_stage_id"),
+        # Who entered a stage (funnel exits) without reading the rows.
+        Index("ix_stage_history_to_stage_lead", "to_stage_id", "lead_id"),
+        # Finished stays per stage in order of length (velocity report); moves only.
+        Index(
+            "ix_stage_history_stay",
+            "from_stage_id",
+            "stay_days",
+            "lead_id",
+            sqlite_where=text("from_stage_id IS NOT NULL"),
+            postgresql_where=text("from_stage_id IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id", ondelete="CASCADE")
     from_stage_id: int | None = Field(default=None, foreign_key="stage.id")
-    to_stage_id: int = Field(foreign_key="stage.id", index=True)
+    to_stage_id: int = Field(foreign_key="stage.id")
     at: NaiveDatetime
     reason: str | None = None
+    # A move out of a stage ends a stay: when it began (the lead's previous move)
+    # and its length in whole calendar days, date(at) - date(from_at). Both stay
+    # empty for a first entry (from_stage_id empty) and for a move without an earlier one.
+    from_at: NaiveDatetime | None = None
+    stay_days: int | None = None
 
 
 class FollowUp(SQLModel, table=True):

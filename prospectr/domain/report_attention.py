@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, DateTime, Integer, case, func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
 from prospectr.domain.report_base import NO_SOURCE, ReportData, as_datetime, pipeline_of
 from prospectr.errors import InvalidInput
-from prospectr.models import Interaction, Lead, Setting, StageHistory
+from prospectr.models import Lead, Setting, StageHistory
 
 DEFAULT_STALE_DAYS: dict[str, int] = {"new": 7, "contacted": 14, "nurturing": 30, "default": 14}
 STALE_SETTING = "stale_days"
@@ -158,7 +158,7 @@ def stale(data: ReportData, *, limit: int | None = None) -> Stale:
 
     ``limit`` cuts the list (not the counts).
     """
-    session, flt, today = data.session, data.flt, data.today
+    session, today = data.session, data.today
     thresholds = stale_thresholds(session)
     opens = [s for s in data.pipe.active if s.kind == "open"]
     if not opens:
@@ -167,50 +167,35 @@ def stale(data: ReportData, *, limit: int | None = None) -> Stale:
         s.id: datetime.combine(today - timedelta(days=thresholds[s.name] - 1), time.min)
         for s in opens
     }
-    # The last interaction of every open lead, computed once (one index seek each).
-    latest = (
-        select(func.max(Interaction.at))
-        .where(col(Interaction.lead_id) == col(Lead.id))
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-    touched = data.temp_table(
-        "touched",
-        [
-            Column("lead_id", Integer, primary_key=True),
-            Column("stage_id", Integer),
-            Column("last", DateTime),
-        ],
-        select(col(Lead.id), col(Lead.stage_id), func.coalesce(latest, col(Lead.created_at))).where(
-            col(Lead.stage_id).in_(list(cutoffs)), *flt.lead_conditions()
-        ),
-    )
-    t = touched.c
+    t = data.open_leads(last=True).c
     cutoff = case(*((t.stage_id == sid, at) for sid, at in cutoffs.items()))
-    counts = dict(
-        session.execute(
-            select(t.stage_id, func.count()).where(t.last < cutoff).group_by(t.stage_id)
-        ).all()
-    )
+    stale_now = t.last < cutoff  # NULL, so not stale, in a stage without threshold
+    counts: dict[int | None, int] = {
+        int(sid): int(n)
+        for sid, n in data.run(
+            select(t.stage_id, func.count()).where(stale_now).group_by(t.stage_id)
+        )
+    }
     by_stage = [(s.name, int(counts[s.id])) for s in opens if counts.get(s.id)]
     names = {s.id: s.name for s in opens}
+    oldest = select(t.lead_id, t.stage_id, t.last).where(stale_now).order_by(t.last, t.lead_id)
+    if limit is not None:
+        oldest = oldest.limit(limit)
+    listed = oldest.subquery()
     stmt = (
         select(
-            t.lead_id,
+            listed.c.lead_id,
             col(Lead.name),
             col(Lead.company),
-            t.stage_id,
+            listed.c.stage_id,
             col(Lead.source),
-            t.last,
+            listed.c.last,
         )
-        .join(Lead, col(Lead.id) == t.lead_id)
-        .where(t.last < cutoff)
-        .order_by(t.last, t.lead_id)
+        .join(Lead, col(Lead.id) == listed.c.lead_id)
+        .order_by(listed.c.last, listed.c.lead_id)
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
     leads = []
-    for lead_id, name, company, stage_id, source, last_at in session.execute(stmt):
+    for lead_id, name, company, stage_id, source, last_at in data.run(stmt):
         when = as_datetime(last_at)
         leads.append(
             StaleLead(
@@ -274,7 +259,7 @@ class Lost:
 
 def lost_reasons(data: ReportData) -> Lost:
     """Counts of lost leads by reason and by source, most frequent first."""
-    session, flt = data.session, data.flt
+    flt = data.flt
     lost_ids = data.pipe.ids("lost")
     if not lost_ids:
         return Lost(0, [], [])
@@ -292,7 +277,7 @@ def lost_reasons(data: ReportData) -> Lost:
     )
     reason = func.lower(func.coalesce(col(Lead.lost_reason), moved, NO_REASON))
     source = func.coalesce(col(Lead.source), NO_SOURCE)
-    rows = session.execute(
+    rows = data.run(
         select(source, reason, func.count())
         .where(col(Lead.stage_id).in_(lost_ids), *flt.lead_conditions())
         .group_by(source, reason)

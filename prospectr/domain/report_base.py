@@ -4,17 +4,21 @@ See ``prospectr.domain.reports`` for the definitions every section follows.
 
 Speed: funnel, sources and trend all need the same per-lead digest of stage
 history (highest stage reached, when first qualified, when first won). It is
-computed once per report by one GROUP BY over ``stage_history`` into a
-temporary table (:class:`ReportData`), and each section aggregates that table.
+computed once per report by one GROUP BY over ``stage_history`` (read from the
+``(lead_id, at, to_stage_id)`` index alone) into a temporary table
+(:class:`ReportData`), and each section aggregates that table. Velocity and
+stale share a second one: the open leads with the start of their current stay
+and their last interaction. Velocity's finished stays are stored with each
+move (``StageHistory.stay_days``) and read in index order, without a sort.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
     Column,
@@ -31,19 +35,25 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     select,
 )
+from sqlalchemy.engine import Result
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from prospectr.domain.text import normalize_label
 from prospectr.errors import InvalidInput
-from prospectr.models import Lead, LeadTag, Sale, Stage, StageHistory
+from prospectr.models import Interaction, Lead, LeadTag, Sale, Stage, StageHistory
 
+SECTIONS = ("funnel", "sources", "velocity", "stale", "lost", "trend", "customers")
 NO_SOURCE = "(none)"
 PATH_KINDS = ("open", "won")
 TREND_BUCKETS = 12
 BY = ("month", "week")
+
+_Row = TypeVarTuple("_Row")
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -255,24 +265,71 @@ def pipeline_of(session: Session) -> Pipeline:
 # --- the per-lead facts -------------------------------------------------------------------
 
 
-class ReportData:
-    """One report's shared state: session, today, filter, pipeline and the facts table.
+def by_value(value: Any, mapping: dict[int, Any], type_: Any) -> Any:
+    """``CASE value WHEN k THEN v ... END``: NULL (of ``type_``) otherwise, or for no ``mapping``.
 
-    The facts table (temporary, dropped on :meth:`close`) has one row per lead
-    that passes the source and tag filters (not the period: sections apply it):
-    ``source`` (``(none)`` when empty), ``created_at``, the highest path position
-    reached (``top``), when it first reached the qualified stage or later
-    (``qualified_at``), when it first entered a won stage (``won_at``), and its
-    sales (``sales``, ``cents``, ``first_sale``).
+    The simple form reads ``value`` once per row, where ``CASE WHEN value = k``
+    reads it again for every branch: it matters in a pass over all stage history.
+    """
+    if not mapping:
+        return cast(null(), type_)
+    return case(mapping, value=value)
+
+
+@dataclass(frozen=True)
+class CohortCell:
+    """Leads of the cohort sharing the highest path position reached (``top``).
+
+    When the report includes sources the cells also split by ``source`` and by
+    ``sold`` (has a sale); otherwise those hold ``None``.
     """
 
-    def __init__(self, session: Session, *, today: date, flt: ReportFilter | None = None) -> None:
+    top: int | None
+    source: str | None
+    sold: bool | None
+    leads: int
+    won_moves: int  # of these leads, those that entered a won stage
+    cents: int
+
+
+class ReportData:
+    """One report's shared state: session, today, filter, pipeline and the shared tables.
+
+    The facts table (temporary, dropped on :meth:`close`) has one row per lead
+    that has stage history and passes the source and tag filters (not the period:
+    sections apply it): ``source`` (``(none)`` when empty), ``created_at``, the
+    highest path position reached (``top``), when it first reached the qualified
+    stage or later (``qualified_at``), when it first entered a won stage
+    (``won_at``), and its sales (``sales``, ``cents``, ``first_sale``).
+
+    The open-leads table has one row per lead now in an open-kind stage that
+    passes the lead filters (the period too): ``stage_id``, when its current
+    stay began (``since``) and, when asked for, its last interaction or else its
+    capture (``last``). ``sections`` (the report's) decide what is worth sharing.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        today: date,
+        flt: ReportFilter | None = None,
+        sections: Collection[str] = SECTIONS,
+    ) -> None:
         self.session = session
         self.today = today
         self.flt = (flt or ReportFilter()).normalized()
         self.pipe = pipeline_of(session)
+        self.sections = frozenset(sections)
         self._facts: Table | None = None
+        self._open: Table | None = None
+        self._open_has_last = False
+        self._cells: dict[bool, list[CohortCell]] = {}
         self._temps: list[Table] = []
+
+    def run(self, stmt: Select[*_Row]) -> Result[*_Row]:
+        """Run a select on the session's connection: plain rows, no ORM loading."""
+        return self.session.connection().execute(stmt)
 
     def day(self, expr: Any) -> Any:
         """:func:`day_number` on this session's backend."""
@@ -289,9 +346,43 @@ class ReportData:
             self._facts = self._build_facts()
         return self._facts
 
+    def open_leads(self, *, last: bool) -> Table:
+        """The open-leads table, built on first use; ``last`` when the caller reads it.
+
+        Velocity asks for ``last`` when the report includes stale, so both share one.
+        """
+        if self._open is None or (last and not self._open_has_last):
+            self._open = self._build_open_leads(last=last)
+            self._open_has_last = last
+        return self._open
+
     def cohort(self, table: Table) -> list[ColumnElement[bool]]:
         """The period condition on a facts table."""
         return self.flt.period(table.c.created_at)
+
+    def cohort_cells(self, *, by_source: bool) -> list[CohortCell]:
+        """The cohort by highest position reached (and ``by_source``, by source and sold).
+
+        One GROUP BY over the facts serves funnel and sources: the funnel asks for
+        the split when the report includes sources, and both reuse it.
+        """
+        if by_source not in self._cells:
+            f = self.facts
+            keys: list[Any] = [f.c.top]
+            if by_source:
+                keys += [f.c.source, f.c.sales > 0]
+            rows = self.run(
+                select(*keys, func.count(), func.count(f.c.won_at), func.sum(f.c.cents))
+                .where(*self.cohort(f))
+                .group_by(*keys)
+            )
+            cells = []
+            for row in rows:
+                top, *split, leads, won, cents = row
+                source, sold = (str(split[0]), bool(split[1])) if split else (None, None)
+                cells.append(CohortCell(top, source, sold, int(leads), int(won), int(cents or 0)))
+            self._cells[by_source] = cells
+        return self._cells[by_source]
 
     def temp_table(self, name: str, columns: list[Column[Any]], rows: Any) -> Table:
         """A temporary table filled from the select ``rows`` (dropped on :meth:`close`).
@@ -310,23 +401,26 @@ class ReportData:
         conn = self.session.connection()
         while self._temps:
             self._temps.pop().drop(conn)
-        self._facts = None
+        self._facts = self._open = None
+        self._open_has_last = False
+        self._cells = {}
 
     def _build_facts(self) -> Table:
         pipe = self.pipe
         to_stage = col(StageHistory.to_stage_id)
         at = col(StageHistory.at)
-        positions = {s.id: s.position for s in pipe.stages if s.kind in PATH_KINDS}
-        top: Any = literal(None, Integer)
-        if positions:
-            top = case(*((to_stage == sid, pos) for sid, pos in positions.items()))
+        positions = {
+            s.id: s.position for s in pipe.stages if s.kind in PATH_KINDS and s.id is not None
+        }
         qualified_ids, won_ids = pipe.qualified_ids(), pipe.ids("won")
         history = (
             select(
                 col(StageHistory.lead_id).label("lead_id"),
-                func.max(top).label("top"),
-                func.min(case((to_stage.in_(qualified_ids), at))).label("qualified_at"),
-                func.min(case((to_stage.in_(won_ids), at))).label("won_at"),
+                func.max(by_value(to_stage, positions, Integer)).label("top"),
+                func.min(by_value(to_stage, dict.fromkeys(qualified_ids, at), DateTime)).label(
+                    "qualified_at"
+                ),
+                func.min(by_value(to_stage, dict.fromkeys(won_ids, at), DateTime)).label("won_at"),
             )
             .group_by(col(StageHistory.lead_id))
             .subquery()
@@ -371,13 +465,46 @@ class ReportData:
         )
         return self.temp_table("facts", columns, rows)
 
+    def _build_open_leads(self, *, last: bool) -> Table:
+        latest: Any = literal(None, DateTime)
+        if last:
+            # The last interaction of every open lead: one index seek each.
+            seek = (
+                select(func.max(Interaction.at))
+                .where(col(Interaction.lead_id) == col(Lead.id))
+                .correlate(Lead)
+                .scalar_subquery()
+            )
+            latest = func.coalesce(seek, col(Lead.created_at))
+        columns: list[Column[Any]] = [
+            Column("lead_id", Integer, primary_key=True),
+            Column("stage_id", Integer),
+            Column("since", DateTime),
+            Column("last", DateTime),
+        ]
+        # ``stage_id + 0``: open leads are most leads, and reading the table in id
+        # order (with the interaction seeks in that order too) beats one probe per
+        # lead through the stage index.
+        open_stage = (col(Lead.stage_id) + 0).in_(self.pipe.ids("open"))
+        rows = select(
+            col(Lead.id),
+            col(Lead.stage_id),
+            func.coalesce(col(Lead.stage_since), col(Lead.created_at)),
+            latest,
+        ).where(open_stage, *self.flt.lead_conditions())
+        return self.temp_table("open_last" if last else "open", columns, rows)
+
 
 @contextmanager
 def report_data(
-    session: Session, *, today: date, flt: ReportFilter | None = None
+    session: Session,
+    *,
+    today: date,
+    flt: ReportFilter | None = None,
+    sections: Collection[str] = SECTIONS,
 ) -> Iterator[ReportData]:
     """A :class:`ReportData` whose temporary tables are dropped at the end."""
-    data = ReportData(session, today=today, flt=flt)
+    data = ReportData(session, today=today, flt=flt, sections=sections)
     try:
         yield data
     finally:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlmodel import col
 
 from prospectr.domain.report_base import (
@@ -82,12 +82,12 @@ def trend(data: ReportData, *, by: str = "month") -> Trend:
     move into the qualified stage or later, the first won move or first sale
     (whichever came first), the sale date.
     """
-    s, f, flt = data.session, data.facts, data.flt
+    f, flt = data.facts, data.flt
     since, until = series_window(flt, data.today, by)
     rows = {b: TrendRow(bucket_label(b, by), b) for b in buckets(since, until, by)}
 
     def add(name: str, day: Any, value: Any, *conds: Any) -> None:
-        for when, total in s.execute(select(day, value).where(*conds).group_by(day)):
+        for when, total in data.run(select(day, value).where(*conds).group_by(day)):
             if when is not None and since <= as_date(when) <= until:
                 row = rows[bucket_start(as_date(when), by)]
                 setattr(row, name, getattr(row, name) + int(total or 0))
@@ -206,54 +206,54 @@ class Customers:
 
 def customers(data: ReportData, *, top: int = TOP_CUSTOMERS) -> Customers:
     """Sales in the period per customer: repeat buyers, distribution, best repeat customers."""
-    session, flt = data.session, data.flt
+    flt = data.flt
     conds = [*flt.on_lead_id(col(Sale.lead_id), cohort=False)]
     if flt.since:
         conds.append(col(Sale.date) >= flt.since)
     if flt.until:
         conds.append(col(Sale.date) <= flt.until)
-    per_lead = (
-        select(
-            col(Sale.lead_id).label("lead_id"),
-            func.count().label("n"),
-            func.sum(Sale.amount_cents).label("cents"),
-            func.min(Sale.date).label("first"),
-            func.max(Sale.date).label("last"),
-        )
+    sales, cents = func.count().label("n"), func.sum(Sale.amount_cents).label("cents")
+    per_lead: Select[*tuple[Any, ...]] = (
+        select(col(Sale.lead_id).label("lead_id"), sales, cents)
         .where(*conds)
         .group_by(col(Sale.lead_id))
-        .subquery()
     )
+    counted = per_lead.subquery()
     distribution = [
         (int(n), int(c), int(r or 0))
-        for n, c, r in session.execute(
-            select(per_lead.c.n, func.count(), func.sum(per_lead.c.cents))
-            .group_by(per_lead.c.n)
-            .order_by(per_lead.c.n)
+        for n, c, r in data.run(
+            select(counted.c.n, func.count(), func.sum(counted.c.cents))
+            .group_by(counted.c.n)
+            .order_by(counted.c.n)
         )
     ]
-    best = session.execute(
-        select(
-            per_lead.c.lead_id,
-            col(Lead.name),
-            col(Lead.company),
-            per_lead.c.n,
-            per_lead.c.cents,
-            per_lead.c.first,
-            per_lead.c.last,
-        )
-        .join(Lead, col(Lead.id) == per_lead.c.lead_id)
-        .where(per_lead.c.n >= 2)
-        .order_by(per_lead.c.cents.desc(), per_lead.c.n.desc(), per_lead.c.lead_id)
+    # The best repeat customers first, then their names (a join on those few only).
+    best = (
+        per_lead.add_columns(func.min(Sale.date).label("first"), func.max(Sale.date).label("last"))
+        .having(func.count() >= 2)
+        .order_by(cents.desc(), sales.desc(), col(Sale.lead_id))
         .limit(top)
+        .subquery()
     )
     top_repeat = [
         CustomerRow(int(i), name or company or f"#{i}", int(n), int(c), as_date(f), as_date(la))
-        for i, name, company, n, c, f, la in best
+        for i, name, company, n, c, f, la in data.run(
+            select(
+                best.c.lead_id,
+                col(Lead.name),
+                col(Lead.company),
+                best.c.n,
+                best.c.cents,
+                best.c.first,
+                best.c.last,
+            )
+            .join(Lead, col(Lead.id) == best.c.lead_id)
+            .order_by(best.c.cents.desc(), best.c.n.desc(), best.c.lead_id)
+        )
     ]
     since, until = series_window(flt, data.today, "month")
     months = {b: [0, 0] for b in buckets(since, until, "month")}
-    rows = session.execute(
+    rows = data.run(
         select(col(Sale.date), func.count(), func.sum(Sale.amount_cents))
         .where(
             col(Sale.date) >= since,
@@ -262,9 +262,9 @@ def customers(data: ReportData, *, top: int = TOP_CUSTOMERS) -> Customers:
         )
         .group_by(col(Sale.date))
     )
-    for day, n, cents in rows:
+    for day, number, total in rows:
         slot = months[bucket_start(as_date(day), "month")]
-        slot[0] += int(n)
-        slot[1] += int(cents or 0)
+        slot[0] += int(number)
+        slot[1] += int(total or 0)
     by_month = [(bucket_label(b, "month"), n, c) for b, (n, c) in months.items()]
     return Customers(distribution, top_repeat, by_month)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, literal, select
 from sqlmodel import col
 
 from prospectr.domain.report_base import (
@@ -16,7 +15,7 @@ from prospectr.domain.report_base import (
     histograms,
     ratio,
 )
-from prospectr.models import Lead, StageHistory
+from prospectr.models import StageHistory
 
 # --- funnel ---------------------------------------------------------------------------
 
@@ -71,13 +70,10 @@ class Funnel:
 
 def funnel(data: ReportData) -> Funnel:
     """Leads that reached each stage (from stage history) and stage-to-stage conversion."""
-    s, facts, pipe = data.session, data.facts, data.pipe
-    by_top: dict[int | None, int] = {
-        top: int(n)
-        for top, n in s.execute(
-            select(facts.c.top, func.count()).where(*data.cohort(facts)).group_by(facts.c.top)
-        )
-    }
+    facts, pipe = data.facts, data.pipe
+    by_top: dict[int | None, int] = {}
+    for cell in data.cohort_cells(by_source="sources" in data.sections):
+        by_top[cell.top] = by_top.get(cell.top, 0) + cell.leads
     leads = sum(by_top.values())
     exits = [st.id for st in pipe.active if st.kind not in PATH_KINDS]
     exit_counts: dict[int, int] = {}
@@ -88,7 +84,7 @@ def funnel(data: ReportData) -> Funnel:
             conds.append(col(StageHistory.lead_id).in_(members))
         exit_counts = {
             int(sid): int(n)
-            for sid, n in s.execute(
+            for sid, n in data.run(
                 select(
                     col(StageHistory.to_stage_id), func.count(func.distinct(StageHistory.lead_id))
                 )
@@ -179,26 +175,21 @@ class Sources:
 
 def sources(data: ReportData) -> Sources:
     """Leads, qualified, won, conversion, revenue and median days to first sale per source."""
-    s, f = data.session, data.facts
-    sold = f.c.sales > 0
-    qualified = sold
-    if data.pipe.qualified_position is not None:
-        qualified = or_(f.c.top >= data.pipe.qualified_position, sold)
-    won = or_(f.c.won_at.is_not(None), sold)
-    totals = s.execute(
-        select(
-            f.c.source,
-            func.count(),
-            func.sum(case((qualified, 1), else_=0)),
-            func.sum(case((won, 1), else_=0)),
-            func.sum(f.c.cents),
+    f = data.facts
+    qualified_from = data.pipe.qualified_position
+    totals: dict[str, list[int]] = {}  # source -> [leads, qualified, won, cents]
+    for cell in data.cohort_cells(by_source=True):
+        row = totals.setdefault(str(cell.source), [0, 0, 0, 0])
+        qualified = cell.sold or (
+            qualified_from is not None and cell.top is not None and cell.top >= qualified_from
         )
-        .where(*data.cohort(f))
-        .group_by(f.c.source)
-    ).all()
+        row[0] += cell.leads
+        row[1] += cell.leads if qualified else 0
+        row[2] += cell.leads if cell.sold else cell.won_moves
+        row[3] += cell.cents
     days = (data.day(f.c.first_sale) - data.day(f.c.created_at)).label("days")
     medians = histograms(
-        s.execute(
+        data.run(
             select(f.c.source, days, func.count())
             .where(f.c.first_sale.is_not(None), *data.cohort(f))
             .group_by(f.c.source, days)
@@ -206,14 +197,14 @@ def sources(data: ReportData) -> Sources:
     )
     rows = [
         SourceRow(
-            source=str(src),
-            leads=int(n),
-            qualified=int(q or 0),
-            won=int(w or 0),
-            revenue_cents=int(rev or 0),
+            source=src,
+            leads=n,
+            qualified=q,
+            won=w,
+            revenue_cents=rev,
             median_days_to_sale=medians[src].median if src in medians else None,
         )
-        for src, n, q, w, rev in totals
+        for src, (n, q, w, rev) in totals.items()
     ]
     rows.sort(key=lambda r: (-(r.conversion or 0), -r.revenue_cents, -r.leads, r.source))
     return Sources(rows)
@@ -263,40 +254,21 @@ class Velocity:
 def velocity(data: ReportData) -> Velocity:
     """Median and p90 days per stay in each stage (see the module notes for open stays).
 
-    A finished stay ends at a move out of the stage (``from_stage_id``) and began
-    at the lead's previous move, found by an indexed lookup rather than a window
-    function (SQLite's are slow on large tables).
+    A finished stay ends at a move out of the stage (``from_stage_id``) and its
+    length is stored with that move (``stay_days``), so the finished stays of
+    every stage are one read of an index, already in order. The stays still
+    running come from the open-leads table.
     """
-    s, flt = data.session, data.flt
-    h, prev = StageHistory, aliased(StageHistory)
-    earlier = or_(
-        col(prev.at) < col(h.at),
-        and_(col(prev.at) == col(h.at), col(prev.id) < col(h.id)),
+    h = StageHistory
+    finished = (
+        select(col(h.from_stage_id), col(h.stay_days), func.count())
+        .where(col(h.from_stage_id).is_not(None), *data.flt.on_lead_id(col(h.lead_id)))
+        .group_by(col(h.from_stage_id), col(h.stay_days))
     )
-    began = (
-        select(func.max(prev.at))
-        .where(col(prev.lead_id) == col(h.lead_id), earlier)
-        .correlate(h)
-        .scalar_subquery()
-    )
-    finished = select(
-        col(h.from_stage_id).label("stage_id"),
-        (data.day(col(h.at)) - data.day(began)).label("days"),
-    ).where(col(h.from_stage_id).is_not(None), *flt.on_lead_id(col(h.lead_id)))
-    open_ids = data.pipe.ids("open")
-    since = func.coalesce(col(Lead.stage_since), col(Lead.created_at))
-    ongoing = select(
-        col(Lead.stage_id).label("stage_id"),
-        (literal(data.day_of(data.today)) - data.day(since)).label("days"),
-    ).where(col(Lead.stage_id).in_(open_ids), *flt.lead_conditions())
-    stays = union_all(finished, ongoing).subquery()
-    found = histograms(
-        s.execute(
-            select(stays.c.stage_id, stays.c.days, func.count()).group_by(
-                stays.c.stage_id, stays.c.days
-            )
-        )
-    )
+    o = data.open_leads(last="stale" in data.sections)
+    days = (literal(data.day_of(data.today)) - data.day(o.c.since)).label("days")
+    ongoing = select(o.c.stage_id, days, func.count()).group_by(o.c.stage_id, days)
+    found = histograms([*data.run(finished), *data.run(ongoing)])
     rows = []
     for stage in data.pipe.active:
         q = found.get(stage.id)

@@ -69,6 +69,7 @@ from prospectr.domain.report_attention import (
 from prospectr.domain.report_base import (
     BY,
     NO_SOURCE,
+    SECTIONS,
     TREND_BUCKETS,
     ReportData,
     ReportFilter,
@@ -89,8 +90,6 @@ from prospectr.domain.report_pipeline import (
     velocity,
 )
 from prospectr.errors import InvalidInput
-
-SECTIONS = ("funnel", "sources", "velocity", "stale", "lost", "trend", "customers")
 
 __all__ = [
     "BY",
@@ -171,7 +170,7 @@ def build_report(
     if stale_limit is not None and stale_limit < 0:
         raise InvalidInput("the stale list limit cannot be negative")
     out: dict[str, Any] = {}
-    with report_data(session, today=today, flt=flt) as data:
+    with report_data(session, today=today, flt=flt, sections=sections) as data:
         for name in SECTIONS:
             if name not in sections:
                 continue

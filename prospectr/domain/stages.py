@@ -65,15 +65,7 @@ def move_lead(
         return False
     assert lead.id is not None
     assert stage.id is not None
-    session.add(
-        StageHistory(
-            lead_id=lead.id,
-            from_stage_id=lead.stage_id,
-            to_stage_id=stage.id,
-            at=now,
-            reason=reason,
-        )
-    )
+    _record_move(session, lead, stage, now=now, reason=reason)
     lead.stage_id = stage.id
     lead.stage_since = now
     lead.updated_at = now
@@ -85,6 +77,38 @@ def move_lead(
     session.add(lead)
     session.flush()
     return True
+
+
+def _record_move(
+    session: Session, lead: Lead, stage: Stage, *, now: datetime, reason: str | None
+) -> None:
+    """Add the history row of a move, with the stay it ends (``from_at``, ``stay_days``).
+
+    The stay began at the lead's latest move at or before ``now`` (the new row
+    comes after every row with the same time). A move dated before a later one
+    also becomes where that later move's stay began.
+    """
+    moves = col(StageHistory.lead_id) == lead.id
+    at = col(StageHistory.at)
+    began = session.exec(select(func.max(at)).where(moves, at <= now)).one()
+    session.add(
+        StageHistory(
+            lead_id=lead.id or 0,
+            from_stage_id=lead.stage_id,
+            to_stage_id=stage.id or 0,
+            at=now,
+            reason=reason,
+            from_at=began,
+            stay_days=(now.date() - began.date()).days if began is not None else None,
+        )
+    )
+    later = session.exec(
+        select(StageHistory).where(moves, at > now).order_by(at, col(StageHistory.id)).limit(1)
+    ).first()
+    if later is not None and later.from_stage_id is not None:
+        later.from_at = now
+        later.stay_days = (later.at.date() - now.date()).days
+        session.add(later)
 
 
 def stage_history(session: Session, lead_id: int) -> list[tuple[StageHistory, str | None, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import stat
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,9 @@ from prospectr.domain import (
     lead_detail,
     list_leads,
     list_stages,
+    move_lead,
     resolve_lead,
+    resolve_stage,
     upcoming_birthdays,
 )
 from prospectr.domain.activity import money
@@ -91,7 +93,10 @@ def test_every_row_is_intact_after_opening(v1_copy: Path, opened: Engine) -> Non
     assert schema_version(opened) == migrations.LATEST
     opened.dispose()
     after = dump(v1_copy)
-    assert {table: len(rows) for table, rows in after.items()} == V1_COUNTS
+    assert {table: len(rows) for table, rows in after.items()} == {
+        **V1_COUNTS,
+        "schema_version": migrations.LATEST,  # one row per step applied
+    }
     before = dump(FIXTURE)
     for table in V1_COUNTS:
         if table == "schema_version":
@@ -189,18 +194,19 @@ def test_upgrade_backs_up_first_then_migrates(
 ) -> None:
     calls: list[int] = []
 
-    def v2_noop(conn: Connection) -> None:
+    def next_noop(conn: Connection) -> None:
         calls.append(conn.execute(text("SELECT max(version) FROM schema_version")).scalar_one())
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, v2_noop])
-    monkeypatch.setattr(migrations, "LATEST", 2)
+    released = len(migrations.MIGRATIONS)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, next_noop])
+    monkeypatch.setattr(migrations, "LATEST", released + 1)
 
     engine = open_database(f"sqlite:///{v1_copy}", now=NOW)
     try:
-        assert schema_version(engine) == 2
+        assert schema_version(engine) == released + 1
     finally:
         engine.dispose()
-    assert calls == [1]
+    assert calls == [released]  # after every released step, in order
 
     made = backups(v1_copy)
     assert len(made) == 1
@@ -218,9 +224,9 @@ def test_upgrade_backs_up_first_then_migrates(
     for table in V1_COUNTS:
         if table != "schema_version":
             assert after[table] == dump(FIXTURE)[table], table
-    assert len(after["schema_version"]) == 2
+    assert len(after["schema_version"]) == released + 1
 
-    # Opening again: already at v2, no second backup.
+    # Opening again: already at the latest version, no second backup.
     open_database(f"sqlite:///{v1_copy}", now=NOW).dispose()
     assert backups(v1_copy) == made
 
@@ -233,7 +239,7 @@ def test_failed_migration_leaves_the_database_as_it_was(
         conn.execute(text("UPDATE lead SET name = 'overwritten'"))
         raise RuntimeError("step failed")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, v2_broken])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [migrations.MIGRATIONS[0], v2_broken])
     monkeypatch.setattr(migrations, "LATEST", 2)
     with pytest.raises(RuntimeError, match="step failed"):
         open_database(f"sqlite:///{v1_copy}", now=NOW)
@@ -244,3 +250,54 @@ def test_failed_migration_leaves_the_database_as_it_was(
     made = backups(v1_copy)
     assert len(made) == 1
     assert dump(made[0]) == dump(FIXTURE)
+
+
+def test_v2_records_the_stay_each_move_ends(v1_copy: Path, opened: Engine) -> None:
+    """Every move of the v1 file gets when its stay began and its length in days.
+
+    The fixture's moves (made on 2026-11-02 09:30) each end the stay that began with
+    the lead's capture the day before; Nguyễn Văn An's second move is at the same
+    minute as the first, so its stay began with that first move and lasted 0 days.
+    """
+    opened.dispose()
+    with sqlite3.connect(v1_copy) as conn:
+        rows = conn.execute(
+            "SELECT h.id, l.name, h.from_at, h.stay_days FROM stage_history h"
+            " JOIN lead l ON l.id = h.lead_id WHERE h.from_stage_id IS NOT NULL ORDER BY h.id"
+        ).fetchall()
+        firsts = conn.execute(
+            "SELECT count(*), count(from_at), count(stay_days) FROM stage_history"
+            " WHERE from_stage_id IS NULL"
+        ).fetchone()
+        indexes = {
+            name: [c[2] for c in conn.execute(f"PRAGMA index_info({name})")]
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name = 'stage_history' AND sql IS NOT NULL"
+            )
+        }
+    assert rows == [
+        (8, "Nguyễn Văn An", "2026-11-01 09:30:00.000000", 1),
+        (9, "Nguyễn Văn An", "2026-11-02 09:30:00.000000", 0),
+        (10, "Иван Петров", "2026-11-01 09:31:00.000000", 1),
+        (11, "Արամ Պետրոսյան", "2026-11-01 09:32:00.000000", 1),
+        (12, "王小明", "2026-11-01 09:33:00.000000", 1),
+        (13, "Maria Santos", "2026-11-01 09:34:00.000000", 1),
+    ]
+    assert firsts == (7, 0, 0)  # first entries keep them empty
+    assert indexes == {
+        "ix_stage_history_lead_at_stage": ["lead_id", "at", "to_stage_id"],
+        "ix_stage_history_to_stage_lead": ["to_stage_id", "lead_id"],
+        "ix_stage_history_stay": ["from_stage_id", "stay_days", "lead_id"],
+    }
+
+
+def test_moves_after_the_upgrade_record_their_stay(opened: Engine) -> None:
+    """A move on the upgraded file continues from the last v1 move."""
+    later = datetime(2026, 11, 20, 8, 0)
+    with session_scope(opened) as s:
+        an = resolve_lead(s, "nguyen van an")
+        move_lead(s, an, resolve_stage(s, "won"), now=later)
+    with session_scope(opened, write=False) as s:
+        last = lead_detail(s, resolve_lead(s, "nguyen van an")).history[-1][0]
+        assert (last.from_at, last.stay_days) == (datetime(2026, 11, 2, 9, 30), 18)

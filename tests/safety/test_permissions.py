@@ -81,6 +81,6 @@ def test_backup_before_migration_is_private(
     monkeypatch.setattr(migrations, "LATEST", len(migrations.MIGRATIONS))
     open_database(f"sqlite:///{db}").dispose()
     (made,) = (tmp_path / "backups").iterdir()
-    assert made.name.startswith("prospectr-v1-before-migration-")
+    assert made.name.startswith(f"prospectr-v{migrations.LATEST - 1}-before-migration-")
     assert mode(made) == 0o600
     assert mode(made.parent) == 0o700

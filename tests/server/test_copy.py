@@ -301,7 +301,7 @@ def test_command_copies_and_prints_the_counts(
     lines = result.stdout.splitlines()
     assert lines == [
         "  import_batch    0",
-        "  schema_version  1",
+        "  schema_version  2",
         "  setting         0",
         "  stage           8",
         "  import_item     0",
@@ -311,7 +311,7 @@ def test_command_copies_and_prints_the_counts(
         "  lead_tag        0",
         "  sale            0",
         "  stage_history   1",
-        f"copied 1 lead, 11 rows in all to sqlite:///{target}: 11 tables, row counts checked",
+        f"copied 1 lead, 12 rows in all to sqlite:///{target}: 11 tables, row counts checked",
     ]
     source = open_database(db_url)
     copy = open_database(f"sqlite:///{target}")
