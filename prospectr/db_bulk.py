@@ -33,7 +33,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from prospectr.db import translate_db_error
-from prospectr.errors import StorageError
 
 # Rows per INSERT statement (also bounded by SQLite's limit on bound parameters).
 ROWS_PER_STATEMENT = 500
@@ -124,7 +123,7 @@ class SqliteBulkInserter:
             error, self._error = self._error, None
             self._abandon = True
             if isinstance(error, sqlite3.Error):
-                raise _storage_error(error) from None
+                raise translate_db_error(error) from None
             raise error
 
     # --- the writer thread ------------------------------------------------------------
@@ -143,7 +142,3 @@ class SqliteBulkInserter:
             except BaseException as exc:  # handed to the main thread
                 self._error = exc
         cursor.close()
-
-
-def _storage_error(exc: sqlite3.Error) -> StorageError:
-    return translate_db_error(exc)
