@@ -4,7 +4,7 @@ Generates N rows (default 100,000) of a contacts CSV deterministically, then
 runs, each in its own process and each into a fresh database file:
 
 - ``prospectr import FILE`` end to end (validation, dedupe, search keys, history,
-  tags, the batch record; one transaction);
+  tags, the batch record; one transaction), then ``prospectr import undo`` of it;
 - plain ``sqlite3`` ``executemany`` of the same CSV rows into one table (the floor);
 - the same rows with ``sqlite3`` straight into prospectr's lead table (its indexes
   and foreign keys) plus a history row each, without validation (what the schema
@@ -213,6 +213,9 @@ def main() -> None:
     if f"imported {args.rows}," not in out:
         raise SystemExit(f"unexpected import summary: {out.strip()}")
     results["prospectr import"] = (seconds, rss)
+    undo_seconds, _, out = measure([prospectr, "--db", str(db), "import", "undo", "1"], env)
+    if f"deleted {args.rows} lead(s)" not in out:
+        raise SystemExit(f"unexpected undo summary: {out.strip()}")
 
     floor_db = work / "floor.db"
     floor_db.unlink(missing_ok=True)
@@ -261,6 +264,7 @@ def main() -> None:
     if peer is not None:
         print(f"prospectr vs sqlite-utils: {peer[0] / ours[0]:.2f}x as fast (target > 1x)")
     print(f"rows/s: {rate:,.0f} (target >= 40,000); peak RSS {ours[1]:.0f} MiB (target <= 300)")
+    print(f"prospectr import undo of that batch: {undo_seconds:.2f} s")
     spent = in_process(csv_path, work)
     parts = "  ".join(f"{k} {v:.2f}" for k, v in spent.items())
     print(

@@ -213,7 +213,7 @@ def _v1_initial(conn: Connection) -> None:
 
 
 def _v2_stays(conn: Connection) -> None:
-    """Version 2: every move records the stay it ends; stage history gets the report indexes.
+    """Version 2: every move records the stay it ends; report indexes; referrals indexed.
 
     ``from_at`` is when the lead entered the stage it leaves: the time of its
     previous move (by time, then id). ``stay_days`` is the whole calendar days
@@ -249,6 +249,19 @@ def _v2_stays(conn: Connection) -> None:
         h.lead_id,
         sqlite_where=moves,
         postgresql_where=moves,
+    ).create(conn)
+
+    # Deleting a lead (an import undo deletes thousands) looks up the leads it
+    # referred, for ON DELETE SET NULL: index them, or each delete scans the table.
+    lead = Table(
+        "lead", md, Column("id", Integer, primary_key=True), Column("referred_by_id", Integer)
+    )
+    referred = text("referred_by_id IS NOT NULL")
+    Index(
+        "ix_lead_referred_by",
+        lead.c.referred_by_id,
+        sqlite_where=referred,
+        postgresql_where=referred,
     ).create(conn)
 
     prev = history.alias("prev")

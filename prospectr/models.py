@@ -43,6 +43,14 @@ class Lead(SQLModel, table=True):
     __table_args__ = (
         Index("ix_lead_bday", "bday_md"),
         Index("ix_lead_bant", "need", "budget", "timeline"),
+        # Deleting a lead clears the referrals to it (ON DELETE SET NULL): without
+        # this index every deleted lead meant a scan of the whole table.
+        Index(
+            "ix_lead_referred_by",
+            "referred_by_id",
+            sqlite_where=text("referred_by_id IS NOT NULL"),
+            postgresql_where=text("referred_by_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -111,3 +111,31 @@ def test_undo_refuses_when_a_followup_was_added(file_engine: Engine, tmp_path: P
     ):
         undo_import(s, report.batch_id or 0, now=LATER)
     assert len(stored(file_engine)) == 4
+
+
+def test_undo_clears_referrals_to_the_deleted_leads(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("Name,Email\nRey,rey@example.com\nSol,sol@example.com\n", encoding="utf-8")
+    report = run_import(engine, path)
+    with session_scope(engine) as s:
+        friend = add_lead(s, now=LATER, name="Tia Cruz", referred_by="Rey")
+        assert friend.referred_by_id == get_lead(s, 1).id
+        friend_id = friend.id
+    with session_scope(engine) as s:
+        undo_import(s, report.batch_id or 0, now=LATER, force=True)
+    with session_scope(engine, write=False) as s:
+        friend = get_lead(s, friend_id)
+        assert friend.referred_by_id is None
+    assert [lead["name"] for lead in stored(engine).values()] == ["Tia Cruz"]
+
+
+@pytest.mark.sqlite_only
+def test_clearing_referrals_is_an_index_lookup(engine: Engine) -> None:
+    """ON DELETE SET NULL looks up the referring leads: by index, not by a scan per delete."""
+    from sqlalchemy import text
+
+    with session_scope(engine, write=False) as s:
+        plan = s.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM lead WHERE referred_by_id = :i"), {"i": 1}
+        ).all()
+    assert any("ix_lead_referred_by" in str(row[-1]) for row in plan), plan
