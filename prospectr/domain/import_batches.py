@@ -125,15 +125,34 @@ def undo_import(
         raise NotFound(f"no import batch #{batch_id} (see 'prospectr import list')")
     if batch.undone_at is not None:
         raise Conflict(f"import batch #{batch_id} was already undone")
-    items = list(session.exec(select(ImportItem).where(col(ImportItem.batch_id) == batch_id)))
-    created = [i.lead_id for i in items if i.action == "created"]
-    updated = [i for i in items if i.action == "updated"]
-    touched_ids = [i.lead_id for i in items]
+    of_batch = col(ImportItem.batch_id) == batch_id
+    # Plain rows for the (many) created leads; objects only for the updated ones.
+    created = list(
+        session.execute(
+            select(ImportItem.lead_id).where(of_batch, col(ImportItem.action) == "created")
+        ).scalars()
+    )
+    updated = list(
+        session.exec(
+            select(ImportItem)
+            .where(of_batch, col(ImportItem.action) == "updated")
+            .order_by(col(ImportItem.id))
+        )
+    )
+    touched_ids = [*created, *(i.lead_id for i in updated)]
     _refuse_later_batches(session, batch_id, touched_ids)
     if not force:
         _refuse_changed(session, batch, created, touched_ids)
+    gone = set(created)
+    for obj in [o for o in session.identity_map.values() if isinstance(o, Lead)]:
+        if obj.id in gone:
+            session.expunge(obj)  # loaded by the caller: it is about to be deleted
     for chunk in _chunks(created):
-        session.execute(delete(Lead).where(col(Lead.id).in_(chunk)))
+        # The session holds none of these leads now: no need to match them in memory.
+        session.execute(
+            delete(Lead).where(col(Lead.id).in_(chunk)),
+            execution_options={"synchronize_session": False},
+        )
     for item in reversed(updated):
         _restore(session, item)
     batch.undone_at = now
