@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from prospectr.db import session_scope
 from prospectr.domain import add_followup, add_lead, get_lead, update_lead
 from prospectr.domain.import_batches import list_batches, undo_import
-from prospectr.errors import Conflict
+from prospectr.errors import Conflict, NotFound
 from tests.conftest import NOW
 from tests.io.conftest import run_import, stored, table_dump
 
@@ -139,3 +139,18 @@ def test_clearing_referrals_is_an_index_lookup(engine: Engine) -> None:
             text("EXPLAIN QUERY PLAN SELECT id FROM lead WHERE referred_by_id = :i"), {"i": 1}
         ).all()
     assert any("ix_lead_referred_by" in str(row[-1]) for row in plan), plan
+
+
+def test_undo_in_a_session_that_loaded_the_leads(engine: Engine, tmp_path: Path) -> None:
+    """Leads the caller's session already holds are dropped from it, not left stale."""
+    path = tmp_path / "people.csv"
+    path.write_text("Name\nRey\nSol\n", encoding="utf-8")
+    report = run_import(engine, path)
+    with session_scope(engine) as s:
+        rey = get_lead(s, 1)
+        assert rey.name == "Rey"
+        undo_import(s, report.batch_id or 0, now=LATER)
+        assert rey not in s
+        with pytest.raises(NotFound):
+            get_lead(s, 1)
+    assert stored(engine) == {}
