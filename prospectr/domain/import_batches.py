@@ -15,10 +15,13 @@ from typing import Any
 from sqlalchemy import Boolean, Date, DateTime, delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
+from prospectr.domain.leads import refresh_search_text
 from prospectr.errors import Conflict, NotFound
 from prospectr.models import FollowUp, ImportBatch, ImportItem, Interaction, Lead, LeadTag, Sale
 
 LEAD_TABLE = Lead.__table__  # type: ignore[attr-defined]
+_TAG_TABLE = LeadTag.__table__  # type: ignore[attr-defined]
+_NOTE_TABLE = Interaction.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
 
 
@@ -154,28 +157,62 @@ def undo_import(
             execution_options={"synchronize_session": False},
         )
     for item in reversed(updated):
-        _restore(session, item)
+        # With --force the lead may have notes or tags since: its search text is rebuilt.
+        _restore(session, item, refresh=force)
     batch.undone_at = now
     session.add(batch)
     session.flush()
     return UndoResult(batch_id=batch_id, deleted=len(created), restored=len(updated))
 
 
-def _restore(session: Session, item: ImportItem) -> None:
+# What a merge or update can change on an existing lead (``import_merge``), and so
+# what undo puts back. Stage, BANT, follow-ups and the rest are the owner's since.
+RESTORED_COLUMNS = (
+    "name",
+    "name_key",
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "phone_key",
+    "company",
+    "title",
+    "city",
+    "country",
+    "source",
+    "bday_month",
+    "bday_day",
+    "bday_year",
+    "bday_md",
+    "custom",
+    "search_text",
+    "updated_at",
+)
+
+
+def _restore(session: Session, item: ImportItem, *, refresh: bool) -> None:
+    """Put back what the import changed on one lead; ``refresh`` rebuilds its search text.
+
+    Plain table statements, so nothing is matched against the session's objects
+    (undo of a large merge batch holds thousands of them).
+    """
     before = item.before or {}
-    values = _from_json(before.get("lead", {}))
-    values.pop("id", None)
-    session.execute(update(LEAD_TABLE).where(LEAD_TABLE.c.id == item.lead_id).values(**values))
-    session.execute(delete(LeadTag).where(col(LeadTag.lead_id) == item.lead_id))
+    snap = _from_json(before.get("lead", {}))
+    values = {key: snap[key] for key in RESTORED_COLUMNS if key in snap}
+    lead_id = item.lead_id
+    session.execute(update(LEAD_TABLE).where(LEAD_TABLE.c.id == lead_id).values(**values))
+    session.execute(delete(_TAG_TABLE).where(_TAG_TABLE.c.lead_id == lead_id))
     tags = before.get("tags") or []
     if tags:
-        session.execute(
-            insert(LeadTag.__table__),  # type: ignore[attr-defined]
-            [{"lead_id": item.lead_id, "tag": t} for t in tags],
-        )
+        session.execute(insert(_TAG_TABLE), [{"lead_id": lead_id, "tag": t} for t in tags])
     added = before.get("notes_added") or []
     if added:
-        session.execute(delete(Interaction).where(col(Interaction.id).in_(added)))
+        session.execute(delete(_NOTE_TABLE).where(_NOTE_TABLE.c.id.in_(added)))
+    if refresh:
+        lead = session.get(Lead, lead_id)
+        if lead is not None:
+            session.refresh(lead)
+            refresh_search_text(session, lead)
 
 
 def _refuse_later_batches(session: Session, batch_id: int, lead_ids: list[int]) -> None:
@@ -207,7 +244,7 @@ def _refuse_changed(
         if row is not None:
             raise Conflict(
                 f"lead #{row[0]} {row[1] or row[2] or ''} changed after import #{batch.id};"
-                " undo --force discards such changes"
+                " undo --force puts back the fields the import changed anyway"
             )
     for chunk in _chunks(created):
         row = session.execute(

@@ -154,3 +154,45 @@ def test_undo_in_a_session_that_loaded_the_leads(engine: Engine, tmp_path: Path)
         with pytest.raises(NotFound):
             get_lead(s, 1)
     assert stored(engine) == {}
+
+
+def test_forced_undo_of_a_merge_keeps_later_moves_and_notes(engine: Engine, tmp_path: Path) -> None:
+    """--force puts back what the import changed; the stage, its history and notes stay."""
+    from sqlalchemy import text
+
+    from prospectr.domain import log_interaction, move_lead
+    from prospectr.domain.stages import stage_by_key
+
+    with session_scope(engine) as s:
+        add_lead(s, now=NOW, name="Priya Sharma", email="priya@example.com", city="Pune")
+    path = tmp_path / "merge.csv"
+    path.write_text("Name,Email,Title\nPriya S.,priya@example.com,Chef\n", encoding="utf-8")
+    report = run_import(engine, path, on_duplicate="merge")
+    with session_scope(engine) as s:
+        lead = get_lead(s, 1)
+        assert (lead.title, lead.city) == ("Chef", "Pune")
+        update_lead(s, lead, now=LATER, city="Mumbai")
+        log_interaction(s, lead, kind="note", text="asked about pricing", at=LATER)
+        contacted = stage_by_key(s, "contacted")
+        assert contacted is not None
+        move_lead(s, lead, contacted, now=LATER)
+    with session_scope(engine) as s, pytest.raises(Conflict):
+        undo_import(s, report.batch_id or 0, now=LATER)
+    with session_scope(engine) as s:
+        undo_import(s, report.batch_id or 0, now=LATER, force=True)
+    lead_row = stored(engine)["Priya Sharma"]
+    # The import's change (title) and the edit of the same kind of field (city) are undone.
+    assert (lead_row["title"], lead_row["city"]) == (None, "Pune")
+    # The move and the note made since are kept, and agree with the stage.
+    assert lead_row["stage"] == "contacted"
+    assert lead_row["notes"] == ["asked about pricing"]
+    with session_scope(engine, write=False) as s:
+        moves = s.execute(
+            text(
+                "SELECT f.name, t.name FROM stage_history h LEFT JOIN stage f"
+                " ON f.id = h.from_stage_id JOIN stage t ON t.id = h.to_stage_id ORDER BY h.id"
+            )
+        ).all()
+        assert [tuple(m) for m in moves] == [(None, "new"), ("new", "contacted")]
+        assert "asked about pricing" in get_lead(s, 1).search_text
+        assert "chef" not in get_lead(s, 1).search_text
