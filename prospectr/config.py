@@ -1,7 +1,8 @@
 """Where the database lives, and how a ``--db`` value becomes a database URL.
 
 Order of precedence: the global ``--db`` option, then ``PROSPECTR_DB``, then
-``prospectr.db`` in the user data dir (XDG on Linux).
+``prospectr.db`` in the user data dir (XDG on Linux). Also how files with personal
+data besides the database (exports, rejects) are created: owner-only.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any
 
 ENV_DB = "PROSPECTR_DB"
 DB_FILENAME = "prospectr.db"
@@ -77,3 +79,20 @@ def now() -> datetime:
         else:
             return value.replace(tzinfo=None)
     return datetime.now().replace(microsecond=0)
+
+
+def open_private(path: Path, *, binary: bool = False) -> IO[Any]:
+    """Open ``path`` for writing, created (or truncated) readable by its owner only.
+
+    For the files prospectr writes with personal data in them besides the
+    database: exports and rejects files.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+    except OSError:
+        os.close(fd)
+        raise
+    if binary:
+        return os.fdopen(fd, "wb")
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")

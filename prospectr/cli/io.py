@@ -13,6 +13,7 @@ import typer
 
 from prospectr.cli.app import app, echo, fail, now, print_json, today, unit
 from prospectr.cli.options import CityFilter, SourceFilter, TagFilter, lead_query
+from prospectr.config import open_private
 
 if TYPE_CHECKING:
     from prospectr.domain.import_report import ImportReport
@@ -296,10 +297,13 @@ def export_command(
 
 
 def _write_file(path: Path, chunks: Iterator[str]) -> None:
-    """Write beside the target, then rename: a failed export leaves no half file."""
+    """Write beside the target, then rename: a failed export leaves no half file.
+
+    The file is readable by its owner only, like the database it comes from.
+    """
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
+        with open_private(tmp) as fh:
             for chunk in chunks:
                 fh.write(chunk)
         os.replace(tmp, path)

@@ -268,7 +268,13 @@ class ColumnMap:
                 if len(values) > 1:
                     custom[extra] = ", ".join(values[1:])
         if self._tags:
-            tags = [v for v in _values(cells, self._tags, n) if not v.startswith("* ")]
+            # Outlook separates categories with ";" (commas split later, as for --tag).
+            tags = [
+                tag
+                for value in _values(cells, self._tags, n)
+                for tag in (part.strip() for part in value.split(";"))
+                if tag and not tag.startswith("* ")
+            ]
             if tags:
                 out["tags"] = tags
         if self._notes:

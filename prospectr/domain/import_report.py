@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prospectr.config import open_private
 from prospectr.errors import InvalidInput
 
 # How many row warnings and skipped rows the summary spells out.
@@ -138,7 +139,8 @@ def write_rejects(report: ImportReport, path: Path) -> Path:
     data = rejects_csv(report).encode("utf-8-sig")
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_bytes(data)
+        with open_private(tmp, binary=True) as fh:  # personal data: owner only
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

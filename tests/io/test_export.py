@@ -226,3 +226,23 @@ def test_cli_export_to_stdout_and_file(
         2,
         "error: format must be one of csv, json, vcf, ics, not 'xls'\n",
     )
+
+
+def test_export_and_rejects_files_are_owner_only(cli: Callable[..., Any], tmp_path: Path) -> None:
+    """Exports and rejects hold personal data: 0600 like the database, even over a 0644 file."""
+    import stat
+
+    source = tmp_path / "in.csv"
+    source.write_text("Name,Email\nAnn,ann@example.com\nBo,not-an-email\n", encoding="utf-8")
+    rejects = tmp_path / "in.rejects.csv"
+    rejects.write_text("old\n", encoding="utf-8")
+    rejects.chmod(0o644)
+    assert cli("import", str(source)).exit_code == 0
+    out = tmp_path / "leads.vcf"
+    out.write_text("old\n", encoding="utf-8")
+    out.chmod(0o644)
+    assert cli("export", "--format", "vcf", "-o", str(out)).exit_code == 0
+    for path in (rejects, out):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert "Ann" in out.read_text(encoding="utf-8")
+    assert "not-an-email" in rejects.read_text(encoding="utf-8-sig")

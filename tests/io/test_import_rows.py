@@ -265,3 +265,18 @@ def test_tab_delimited_and_spreadsheet_guard_removed(engine: Engine, tmp_path: P
     ann = stored(engine)["Ann Lee"]
     assert ann["phone"] == "+63 917 000 1111"
     assert ann["notes"] == ["=1+1"]
+
+
+def test_outlook_categories_are_separate_tags(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "outlook.csv"
+    path.write_text(
+        "First Name,Last Name,E-mail Address,Categories\n"
+        "Jane,Doe,jane@example.com,Clients;VIP\n"
+        "Raj,Patel,raj@example.com,VIP; Fair 2026 ;\n",
+        encoding="utf-8",
+    )
+    report = run_import(engine, path)
+    assert report.imported == 2
+    leads = stored(engine)
+    assert leads["Jane Doe"]["tags"] == ["clients", "vip"]
+    assert leads["Raj Patel"]["tags"] == ["fair 2026", "vip"]
