@@ -143,6 +143,11 @@ def detect_format(path: Path, text: str) -> str:
     head = text.lstrip()[:200].upper()
     if head.startswith("BEGIN:VCARD"):
         return "vcard"
+    if head.startswith("BEGIN:VCALENDAR") or path.suffix.lower() in (".ics", ".ical"):
+        raise InvalidInput(
+            f"{path.name} is an iCalendar file: prospectr exports calendars but imports"
+            " contacts only (CSV, vCard or JSON)"
+        )
     if by_ext:
         return by_ext
     if head.startswith(("[", "{")):

@@ -179,6 +179,13 @@ def _csv_records(
             f"skipped {table.preamble_lines} line(s) before the header on line {table.header_line}"
         )
     report.unmapped = [cmap.header[i] for i in cmap.unmapped if cmap.column_values(table.rows, i)]
+    if not any(key in cmap.fields for key in ("name", "given_name", "family_name", "company")):
+        example = report.unmapped[0] if report.unmapped else "Column"
+        report.warnings.append(
+            "no column was recognised as a name or a company, so every row will be"
+            f" rejected: map one, e.g. --map '{example}=name' (or given_name,"
+            " family_name, company)"
+        )
     orders: dict[int, str | None] = {}
     for index in cmap.fields.get("birthday", []):
         values = cmap.column_values(table.rows, index)

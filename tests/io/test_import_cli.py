@@ -258,3 +258,31 @@ def test_markup_and_escapes_in_names_print_literally(cli: Cli, tmp_path: Path) -
     result = cli("import", str(_copy(tmp_path, "google_contacts.csv")), "--dry-run")
     assert "  [bold red]Boss[/] Smith[31m | boss@example.com | [new]" in result.stdout.splitlines()
     assert "\x1b" not in result.stdout
+
+
+def test_a_calendar_file_is_refused_with_a_reason(cli: Cli, tmp_path: Path) -> None:
+    export = tmp_path / "leads.ics"
+    assert cli("export", "--format", "ics", "-o", str(export)).exit_code == 0
+    result = cli("import", str(export))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: leads.ics is an iCalendar file: prospectr exports calendars but imports"
+        " contacts only (CSV, vCard or JSON)\n"
+    )
+    renamed = tmp_path / "calendar.txt"
+    renamed.write_text(export.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("import", str(renamed)).exit_code == 2
+
+
+def test_no_name_column_says_which_map_to_add(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "fr.csv"
+    path.write_text("Nom;Courriel;Téléphone\nDupont;a@example.fr;01 23 45 67 89\n", "utf-8")
+    result = cli("import", str(path), "--dry-run")
+    assert result.exit_code == 0
+    assert (
+        "no column was recognised as a name or a company, so every row will be rejected:"
+        " map one, e.g. --map 'Nom=name' (or given_name, family_name, company)"
+    ) in result.stdout + result.stderr
+    fixed = cli("import", str(path), "--map", "Nom=family_name", "--map", "Courriel=email")
+    assert fixed.exit_code == 0
+    assert fixed.stdout.startswith("imported 1, merged 0, skipped 0, rejected 0")
