@@ -165,28 +165,14 @@ def undo_import(
     return UndoResult(batch_id=batch_id, deleted=len(created), restored=len(updated))
 
 
-# What a merge or update can change on an existing lead (``import_merge``), and so
-# what undo puts back. Stage, BANT, follow-ups and the rest are the owner's since.
+# The text fields a merge or update may set on an existing lead (``import_merge``).
+MERGED_TEXT = ("name", "given_name", "family_name", "company", "title", "city", "country", "source")
+# What a merge or update can change on an existing lead, and so what undo puts
+# back. Stage, BANT, follow-ups and the rest are the owner's since.
 RESTORED_COLUMNS = (
-    "name",
-    "name_key",
-    "given_name",
-    "family_name",
-    "email",
-    "phone",
-    "phone_key",
-    "company",
-    "title",
-    "city",
-    "country",
-    "source",
-    "bday_month",
-    "bday_day",
-    "bday_year",
-    "bday_md",
-    "custom",
-    "search_text",
-    "updated_at",
+    *MERGED_TEXT,
+    *("name_key", "email", "phone", "phone_key", "custom", "search_text", "updated_at"),
+    *("bday_month", "bday_day", "bday_year", "bday_md"),
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 
 from prospectr.domain import text as t
-from prospectr.domain.import_batches import snapshot
+from prospectr.domain.import_batches import MERGED_TEXT, snapshot
 from prospectr.domain.leads import refresh_search_text
 from prospectr.models import ImportItem, Interaction, Lead, LeadTag
 
@@ -74,8 +74,7 @@ class Merger:
         run = self.run
         lead_id = lead.id or 0
         changes: dict[str, Any] = {}
-        for key in ("name", "given_name", "family_name", "company", "title", "city", "country",
-                    "source"):  # fmt: skip
+        for key in MERGED_TEXT:
             value = values.get(key)
             if value not in (None, "") and (self.update or not getattr(lead, key)):
                 changes[key] = value
