@@ -22,7 +22,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from prospectr.domain import text as t
@@ -245,14 +244,15 @@ class ImportRun:
                 self.stages.setdefault(stage.key, stage)
         self.by_email: dict[str, int] = {}
         self.by_phone: dict[str, int] = {}
+        max_id = 0
         rows = session.execute(select(Lead.id, Lead.email, Lead.phone_key).order_by(col(Lead.id)))
         for lead_id, email, phone_key in rows:
+            max_id = lead_id  # in id order: the last one is the largest
             if email:
                 self.by_email.setdefault(email, lead_id)
             if phone_key:
                 self.by_phone.setdefault(phone_key, lead_id)
-        max_id = session.execute(select(func.max(Lead.id))).scalar()
-        self.first_new_id = int(max_id or 0) + 1
+        self.first_new_id = max_id + 1
         self.next_id = self.first_new_id
         self.line_of: dict[int, int] = {}
         self.merges: list[tuple[int, dict[str, Any], list[str], str]] = []
