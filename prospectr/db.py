@@ -255,6 +255,27 @@ def backup_before_migration(engine: Engine, url: str, version: int, now: datetim
 # the online backup API. A server backend never reaches this code.
 
 
+def side_reader(session: Session) -> Session | None:
+    """A second read-only session on ``session``'s SQLite file, to read beside it.
+
+    Only when the second connection sees what ``session`` sees: ``session`` has
+    written nothing (no pending objects, no row changed on its connection) and
+    the database is a file (an in-memory one has a single connection). Otherwise
+    None, and the caller reads on ``session`` alone. The caller closes the
+    session it gets. Each session reads its own snapshot: a write committed by
+    another process between their first reads shows in one and not the other.
+    """
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return None
+    if sqlite_path(str(bind.url)) is None or session.new or session.dirty or session.deleted:
+        return None
+    raw = session.connection().connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection) or raw.total_changes:
+        return None
+    return Session(bind=bind, expire_on_commit=False)
+
+
 def _ensure_private_file(path: Path) -> None:
     """Create the folder 0700 and the database file 0600 if they do not exist yet."""
     ensure_private_dir(path.parent)

@@ -48,12 +48,14 @@ Definitions (the README's "Reports" section repeats them):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from prospectr.db import side_reader
 from prospectr.domain.report_attention import (
     DEFAULT_STALE_DAYS,
     Lost,
@@ -90,6 +92,12 @@ from prospectr.domain.report_pipeline import (
     velocity,
 )
 from prospectr.errors import InvalidInput
+from prospectr.models import Lead, LeadTag
+
+# Sections that do not read the facts table: with the others in one report they
+# run on a second connection (when there can be one), each query of one side
+# overlapping the other's, as SQLite works outside Python's lock.
+SIDE_SECTIONS = frozenset({"velocity", "stale", "lost", "customers"})
 
 __all__ = [
     "BY",
@@ -138,6 +146,8 @@ class Report:
     today: date
     flt: ReportFilter
     sections: dict[str, Any]
+    # Hints for the reader: a source or tag filter that no lead matches.
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``report --json`` shape: ``today``, ``filters`` and one key per section."""
@@ -158,6 +168,10 @@ def build_report(
 ) -> Report:
     """The requested sections, in ``SECTIONS`` order, sharing one facts table.
 
+    On a SQLite file the ``SIDE_SECTIONS`` run on a second read-only session in a
+    thread while the others run on ``session`` (see :func:`prospectr.db.side_reader`
+    for when, and for what that means for the snapshot).
+
     Raises InvalidInput for an unknown section, ``by`` value or a reversed period.
     """
     unknown = [s for s in sections if s not in SECTIONS]
@@ -169,23 +183,70 @@ def build_report(
         raise InvalidInput(f"--by must be month or week, not {by!r}")
     if stale_limit is not None and stale_limit < 0:
         raise InvalidInput("the stale list limit cannot be negative")
-    out: dict[str, Any] = {}
-    with report_data(session, today=today, flt=flt, sections=sections) as data:
-        for name in SECTIONS:
-            if name not in sections:
-                continue
-            if name == "funnel":
-                out[name] = funnel(data)
-            elif name == "sources":
-                out[name] = sources(data)
-            elif name == "velocity":
-                out[name] = velocity(data)
-            elif name == "stale":
-                out[name] = stale(data, limit=stale_limit)
-            elif name == "lost":
-                out[name] = lost_reasons(data)
-            elif name == "trend":
-                out[name] = trend(data, by=by)
-            else:
-                out[name] = customers(data)
-        return Report(today, data.flt, out)
+    wanted = [name for name in SECTIONS if name in sections]
+    beside = [name for name in wanted if name in SIDE_SECTIONS]
+    side = side_reader(session) if beside and len(beside) < len(wanted) else None
+    if side is None:
+        with report_data(session, today=today, flt=flt, sections=sections) as data:
+            out = {name: _section(data, name, by, stale_limit) for name in wanted}
+            return Report(today, data.flt, out, filter_notes(session, data.flt))
+
+    def read_beside() -> dict[str, Any]:
+        with side, report_data(side, today=today, flt=flt, sections=sections) as other:
+            return {name: _section(other, name, by, stale_limit) for name in beside}
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(read_beside)
+        with report_data(session, today=today, flt=flt, sections=sections) as data:
+            out = {
+                name: _section(data, name, by, stale_limit) for name in wanted if name not in beside
+            }
+            out.update(later.result())
+            ordered = {name: out[name] for name in wanted}
+            return Report(today, data.flt, ordered, filter_notes(session, data.flt))
+
+
+def filter_notes(session: Session, flt: ReportFilter) -> list[str]:
+    """A line for a source or tag filter that no lead has, naming the ones that exist.
+
+    ``flt`` is normalized. The report of such a filter is empty, not wrong: this
+    tells a typo from a channel with no leads.
+    """
+    notes: list[str] = []
+    if flt.source and flt.source != NO_SOURCE:
+        found = session.exec(select(Lead.id).where(col(Lead.source) == flt.source).limit(1))
+        if found.first() is None:
+            names = session.exec(
+                select(Lead.source).where(col(Lead.source).is_not(None)).distinct()
+            )
+            known = sorted(str(n) for n in names)
+            notes.append(f"no lead has the source {flt.source!r}{_listing('sources', known)}")
+    if flt.tag:
+        found = session.exec(select(LeadTag.lead_id).where(col(LeadTag.tag) == flt.tag).limit(1))
+        if found.first() is None:
+            known = sorted(str(n) for n in session.exec(select(LeadTag.tag).distinct()))
+            notes.append(f"no lead has the tag {flt.tag!r}{_listing('tags', known)}")
+    return notes
+
+
+def _listing(what: str, names: list[str], most: int = 12) -> str:
+    if not names:
+        return f" (no lead has any {what} yet)"
+    shown = ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")
+    return f" ({what}: {shown})"
+
+
+def _section(data: ReportData, name: str, by: str, stale_limit: int | None) -> Any:
+    if name == "funnel":
+        return funnel(data)
+    if name == "sources":
+        return sources(data)
+    if name == "velocity":
+        return velocity(data)
+    if name == "stale":
+        return stale(data, limit=stale_limit)
+    if name == "lost":
+        return lost_reasons(data)
+    if name == "trend":
+        return trend(data, by=by)
+    return customers(data)
