@@ -115,6 +115,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr (the command goes on)."""
+    sys.stderr.write(f"warning: {printable(message)}\n")
+
+
 def report_error(exc: ProspectrError) -> NoReturn:
     """Print a ProspectrError as one line (plus candidates when ambiguous) and exit."""
     if isinstance(exc, Ambiguous):

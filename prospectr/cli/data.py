@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,6 +28,7 @@ from prospectr.cli.app import (
     report_error,
     today,
     unit,
+    warn,
 )
 from prospectr.errors import ProspectrError
 
@@ -60,11 +60,6 @@ def _db_file() -> Path:
             2,
         )
     return path
-
-
-def warn(message: str) -> None:
-    """One warning line on stderr (the command goes on)."""
-    sys.stderr.write(f"warning: {printable(message)}\n")
 
 
 def auto_backup(eng: Engine) -> Path | None:

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 import typer
 
-from prospectr.cli.app import app, console, echo, fail, literal, print_json, today, unit
+from prospectr.cli.app import app, console, echo, fail, literal, print_json, today, unit, warn
 
 SECTION_NAMES = ("funnel", "sources", "velocity", "stale", "lost", "trend", "customers")
 DEFAULT_LIMIT = 20
@@ -112,6 +112,8 @@ def run(sections: Sequence[str], opts: Options) -> None:
             by=(opts.by or "month").strip().lower(),
             stale_limit=limit or None,
         )
+    for note in report.notes:
+        warn(note)
     if opts.json:
         print_json(report.as_dict())
     elif opts.csv:

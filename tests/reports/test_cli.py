@@ -181,6 +181,21 @@ def test_filters_reach_the_report(cli: Cli, dataset_file: Path) -> None:
     ]
 
 
+def test_a_filter_no_lead_matches_names_the_ones_that_exist(cli: Cli, dataset_file: Path) -> None:
+    result = cli("report", "sources", "--source", "Facebok", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["sources"]["sources"] == []
+    assert result.stderr == (
+        "warning: no lead has the source 'facebok' (sources: event, facebook, referral, website)\n"
+    )
+    result = cli("report", "funnel", "--tag", "VIPS", "--source", "(none)")
+    assert result.exit_code == 0
+    assert result.stderr == "warning: no lead has the tag 'vips' (tags: fair-2026, vip)\n"
+    quiet = cli("report", "funnel", "--tag", "vip", "--source", "referral")
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""
+
+
 def test_csv_of_one_section(cli: Cli, dataset_file: Path) -> None:
     result = cli("report", "funnel", "--csv")
     assert result.exit_code == 0
