@@ -306,13 +306,16 @@ def edit(
             tags = normalize_tags(tag) if tag is not None else lead_tags(s, target.id)
             drop = set(normalize_tags(remove_tag or []))
             fields["tags"] = [t for t in [*tags, *normalize_tags(add_tag or [])] if t not in drop]
-        domain.update_lead(s, target, now=now(), force=force, **fields)
+        changed = domain.edit_lead(s, target, now=now(), force=force, **fields)
         detail = domain.lead_detail(s, target)
     if json_out:
         print_json(detail.as_dict())
         return
-    changed = ", ".join(k.replace("_", " ") for k in fields)
-    echo(f"#{target.id}  {domain.display_name(target)}  [{detail.stage.name}]  updated: {changed}")
+    head = f"#{target.id}  {domain.display_name(target)}  [{detail.stage.name}]"
+    if not changed:
+        echo(f"{head}  unchanged: the values given are the ones stored")
+        return
+    echo(f"{head}  updated: {', '.join(k.replace('_', ' ') for k in changed)}")
 
 
 @app.command("delete")

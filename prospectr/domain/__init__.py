@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         add_lead,
         delete_lead,
         display_name,
+        edit_lead,
         find_duplicate,
         get_lead,
         resolve_lead,
@@ -110,6 +111,7 @@ _LAZY: dict[str, str] = {
     "temperature": "bant",
     "upcoming_birthdays": "reminders",
     "update_lead": "leads",
+    "edit_lead": "leads",
 }
 
 
@@ -140,6 +142,7 @@ __all__ = [
     "delete_lead",
     "display_name",
     "due_followups",
+    "edit_lead",
     "find_duplicate",
     "get_followup",
     "get_lead",

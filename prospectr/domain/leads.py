@@ -253,19 +253,53 @@ def update_lead(
     session: Session, lead: Lead, *, now: datetime, force: bool = False, **fields: Any
 ) -> Lead:
     """Change some fields of a lead, with the same validation and duplicate check as add."""
+    edit_lead(session, lead, now=now, force=force, **fields)
+    return lead
+
+
+# Which field a changed column belongs to, when the names differ.
+_FIELD_OF_COLUMN = {
+    "phone_key": "phone",
+    "bday_month": "birthday",
+    "bday_day": "birthday",
+    "bday_year": "birthday",
+    "bday_md": "birthday",
+    "referred_by_id": "referred_by",
+}
+
+
+def edit_lead(
+    session: Session, lead: Lead, *, now: datetime, force: bool = False, **fields: Any
+) -> list[str]:
+    """:func:`update_lead`, returning the fields whose stored value changed.
+
+    The names are ``LEAD_FIELDS`` ones, in the order ``fields`` gave them.
+    A value equal to the stored one is no change: when nothing changes, the lead
+    (its ``updated_at`` too) is left as it was and the list is empty.
+    """
     values = normalize_fields(fields, today=now.date())
     if not force and (values.get("email") or values.get("phone_key")):
         probe = {k: values.get(k) for k in ("email", "phone_key")}
         _refuse_duplicate(session, probe, exclude_id=lead.id)
-    tags = _apply(session, lead, values)
     assert lead.id is not None
-    if tags is not None:
+    columns = [k for k in values if k not in ("tags", "referred_by")]
+    if "referred_by" in values:
+        columns.append("referred_by_id")
+    before = {k: getattr(lead, k) for k in columns}
+    old_tags = lead_tags(session, lead.id) if "tags" in values else None
+    tags = _apply(session, lead, values)
+    changed = [_FIELD_OF_COLUMN.get(k, k) for k in columns if getattr(lead, k) != before[k]]
+    if tags is not None and sorted(tags) != old_tags:
+        changed.append("tags")
         _set_tags(session, lead.id, tags)
+    if not changed:
+        return []
     lead.updated_at = now
     session.flush()
     refresh_search_text(session, lead)
     session.flush()
-    return lead
+    given = {name: i for i, name in enumerate(fields)}
+    return sorted(dict.fromkeys(changed), key=lambda name: given.get(name, len(given)))
 
 
 def delete_lead(session: Session, lead: Lead) -> None:

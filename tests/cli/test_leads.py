@@ -409,6 +409,13 @@ def test_edit_fields_tags_and_flags(cli: Run, cli_json: Run, query: Any) -> None
     data = cli_json("show", "1", "--json")
     assert (data["tags"], data["do_not_contact"]) == (["a", "b", "c"], False)
     assert query("SELECT count(*) FROM lead WHERE phone_key IS NULL AND id = 1") == [(1,)]
+    same = cli("edit", "1", "--city", " Cebu ", "--tag", "c,B,a")
+    assert same.exit_code == 0
+    assert same.stdout == (
+        "#1  Maria S. Santos  [new]  unchanged: the values given are the ones stored\n"
+    )
+    case = cli("edit", "1", "--city", "cebu", "--tag", "c,b,a")
+    assert case.stdout == "#1  Maria S. Santos  [new]  updated: city\n"
 
 
 @pytest.mark.usefixtures("people")

@@ -9,7 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from prospectr.domain import add_lead, delete_lead, find_duplicate, resolve_lead, update_lead
+from prospectr.domain import (
+    add_lead,
+    delete_lead,
+    edit_lead,
+    find_duplicate,
+    resolve_lead,
+    update_lead,
+)
 from prospectr.domain.leads import lead_tags, normalize_tags
 from prospectr.domain.text import clean, fold, normalize_email, phone_key
 from prospectr.errors import Ambiguous, DuplicateLead, InvalidInput, NotFound
@@ -233,6 +240,31 @@ def test_update_keeps_its_own_email_and_phone(
     assert lead.phone == "09171234567"
     assert lead.updated_at == LATER
     assert lead.created_at == NOW
+
+
+def test_edit_names_only_what_changed(session: Session, make_lead: Callable[..., Lead]) -> None:
+    lead = make_lead(
+        "Maria", email="maria@example.com", phone="0917 123 4567", tags=["vip"], city="Cebu"
+    )
+    same = edit_lead(
+        session,
+        lead,
+        now=LATER,
+        city=" Cebu ",
+        email="MARIA@example.com",
+        phone="0917 123 4567",
+        tags=["VIP"],
+        birthday=None,
+    )
+    assert same == []
+    assert lead.updated_at == NOW  # nothing changed, so not "updated" either
+    changed = edit_lead(
+        session, lead, now=LATER, tags=["vip", "b"], city="Cebu", birthday="03-15", phone=""
+    )
+    assert changed == ["tags", "birthday", "phone"]
+    assert lead.updated_at == LATER
+    assert (lead.bday_md, lead.phone, lead.phone_key) == (315, None, None)
+    assert lead_tags(session, lead.id or 0) == ["b", "vip"]
 
 
 def test_update_refuses_another_leads_email_or_phone(
