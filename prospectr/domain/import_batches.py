@@ -46,6 +46,8 @@ class BatchRow:
             "records": self.counts.get("records", 0),
             "imported": self.counts.get("imported", 0),
             "merged": self.counts.get("merged", 0),
+            "updated": self.counts.get("updated", 0),
+            "unchanged": self.counts.get("unchanged", 0),
             "skipped": self.counts.get("skipped", 0),
             "rejected": self.counts.get("rejected", 0),
             "undone_at": self.undone_at.isoformat(timespec="seconds") if self.undone_at else None,
@@ -150,19 +152,24 @@ def undo_import(
     for obj in [o for o in session.identity_map.values() if isinstance(o, Lead)]:
         if obj.id in gone:
             session.expunge(obj)  # loaded by the caller: it is about to be deleted
+    deleted = 0
     for chunk in _chunks(created):
         # The session holds none of these leads now: no need to match them in memory.
-        session.execute(
+        result = session.execute(
             delete(Lead).where(col(Lead.id).in_(chunk)),
             execution_options={"synchronize_session": False},
         )
-    for item in reversed(updated):
-        # With --force the lead may have notes or tags since: its search text is rebuilt.
-        _restore(session, item, refresh=force)
+        deleted += _rowcount(result)
+    # Leads deleted since the import are neither counted nor restored.
+    restored = sum(_restore(session, item, refresh=force) for item in reversed(updated))
     batch.undone_at = now
     session.add(batch)
     session.flush()
-    return UndoResult(batch_id=batch_id, deleted=len(created), restored=len(updated))
+    return UndoResult(batch_id=batch_id, deleted=deleted, restored=restored)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # The text fields a merge or update may set on an existing lead (``import_merge``).
@@ -176,17 +183,20 @@ RESTORED_COLUMNS = (
 )
 
 
-def _restore(session: Session, item: ImportItem, *, refresh: bool) -> None:
+def _restore(session: Session, item: ImportItem, *, refresh: bool) -> bool:
     """Put back what the import changed on one lead; ``refresh`` rebuilds its search text.
 
-    Plain table statements, so nothing is matched against the session's objects
-    (undo of a large merge batch holds thousands of them).
+    False (and nothing written) when the lead was deleted since. Plain table
+    statements, so nothing is matched against the session's objects (undo of a
+    large merge batch holds thousands of them).
     """
     before = item.before or {}
     snap = _from_json(before.get("lead", {}))
     values = {key: snap[key] for key in RESTORED_COLUMNS if key in snap}
     lead_id = item.lead_id
-    session.execute(update(LEAD_TABLE).where(LEAD_TABLE.c.id == lead_id).values(**values))
+    result = session.execute(update(LEAD_TABLE).where(LEAD_TABLE.c.id == lead_id).values(**values))
+    if not _rowcount(result):
+        return False
     session.execute(delete(_TAG_TABLE).where(_TAG_TABLE.c.lead_id == lead_id))
     tags = before.get("tags") or []
     if tags:
@@ -199,6 +209,7 @@ def _restore(session: Session, item: ImportItem, *, refresh: bool) -> None:
         if lead is not None:
             session.refresh(lead)
             refresh_search_text(session, lead)
+    return True
 
 
 def _refuse_later_batches(session: Session, batch_id: int, lead_ids: list[int]) -> None:

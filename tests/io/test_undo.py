@@ -196,3 +196,30 @@ def test_forced_undo_of_a_merge_keeps_later_moves_and_notes(engine: Engine, tmp_
         assert [tuple(m) for m in moves] == [(None, "new"), ("new", "contacted")]
         assert "asked about pricing" in get_lead(s, 1).search_text
         assert "chef" not in get_lead(s, 1).search_text
+
+
+def test_undo_counts_only_the_leads_still_there(engine: Engine, tmp_path: Path) -> None:
+    """Leads deleted since the import are neither counted nor restored (no error either)."""
+    from prospectr.domain import delete_lead
+
+    with session_scope(engine) as s:
+        add_lead(s, now=NOW, name="Priya Sharma", email="priya@example.com")
+        add_lead(s, now=NOW, name="Omar Haddad", email="omar@example.com")
+    path = tmp_path / "merge.csv"
+    path.write_text(
+        "Name,Email,Title,Tags\n"
+        "Priya S.,priya@example.com,Chef,cooks\n"
+        "Omar H.,omar@example.com,Baker,bakes\n"
+        "Rey,rey@example.com,,\n"
+        "Sol,sol@example.com,,\n",
+        encoding="utf-8",
+    )
+    report = run_import(engine, path, on_duplicate="merge")
+    with session_scope(engine) as s:
+        delete_lead(s, get_lead(s, 1))  # Priya, updated by the import
+        delete_lead(s, get_lead(s, 3))  # Rey, created by it
+    with session_scope(engine) as s:
+        result = undo_import(s, report.batch_id or 0, now=LATER, force=True)
+    assert (result.deleted, result.restored) == (1, 1)
+    leads = stored(engine)
+    assert [(lead["name"], lead["title"]) for lead in leads.values()] == [("Omar Haddad", None)]
