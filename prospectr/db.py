@@ -255,6 +255,15 @@ def backup_before_migration(engine: Engine, url: str, version: int, now: datetim
 # the online backup API. A server backend never reaches this code.
 
 
+def holds_no_data(engine: Engine) -> bool:
+    """True when the database has no lead, no import batch and no setting yet (a new schema)."""
+    with engine.connect() as conn:
+        for table in ("lead", "import_batch", "setting"):
+            if conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None:
+                return False
+    return True
+
+
 def side_reader(session: Session) -> Session | None:
     """A second read-only session on ``session``'s SQLite file, to read beside it.
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -47,6 +48,8 @@ class State:
 
     db: str | None = None
     _engine: Engine | None = None
+    # The SQLite file this invocation created (it did not exist before), if any.
+    created: Path | None = None
 
 
 state = State()
@@ -75,6 +78,7 @@ def _root(
     global _console
     state.db = db
     state._engine = None
+    state.created = None
     _console = None
     if ctx.invoked_subcommand is None:
         from prospectr.cli.tui import open_tui
@@ -92,7 +96,11 @@ def engine() -> Engine:
     if state._engine is None:
         from prospectr.db import open_database
 
-        state._engine = guarded(lambda: open_database(db_url()))
+        url = db_url()
+        path = config.sqlite_path(url)
+        new = path is not None and not path.exists()
+        state._engine = guarded(lambda: open_database(url))
+        state.created = path if new else None
         from prospectr.cli.data import auto_backup
 
         auto_backup(state._engine)
@@ -110,9 +118,33 @@ def today() -> date:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one line on stderr and exit with ``code``."""
+    """Print one line on stderr and exit with ``code``.
+
+    A database file this invocation created is removed again: a failed command
+    leaves no trace (see :func:`discard_new_database`).
+    """
     sys.stderr.write(f"error: {printable(message)}\n")
+    discard_new_database()
     raise typer.Exit(code)
+
+
+def discard_new_database() -> None:
+    """Remove the SQLite file this invocation created, while it holds no lead yet.
+
+    For a command that failed, or that promised to write nothing (a dry run).
+    """
+    path, eng = state.created, state._engine
+    if path is None or eng is None:
+        return
+    from prospectr.db import holds_no_data
+
+    state.created = None
+    if not holds_no_data(eng):
+        return
+    eng.dispose()
+    state._engine = None
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
 
 
 def warn(message: str) -> None:

@@ -486,3 +486,16 @@ def test_no_color_is_honoured(cli: Run, monkeypatch: pytest.MonkeyPatch) -> None
     plain = cli("list").stdout
     assert "\x1b[32m" not in plain
     assert "customer" in plain
+
+
+@pytest.mark.sqlite_only
+def test_a_failed_first_command_leaves_no_database_file(cli: Run, db_path: Any) -> None:
+    assert not db_path.exists()
+    result = cli("show", "5")
+    assert (result.exit_code, result.stderr) == (3, "error: no lead #5\n")
+    assert not db_path.exists()
+    assert [p.name for p in db_path.parent.iterdir()] == []
+    assert cli("list").exit_code == 0  # a command that succeeds creates it
+    assert db_path.exists()
+    assert cli("show", "5").exit_code == 3  # and a later failure keeps it
+    assert db_path.exists()
