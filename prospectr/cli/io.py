@@ -165,17 +165,28 @@ def _print_report(report: ImportReport) -> None:
             echo("mapping:")
             for column, target in report.mapping:
                 echo(f"  {column} -> {target}")
-    verb = ("would import", "merge", "skip", "reject") if report.dry_run else (
-        "imported", "merged", "skipped", "rejected")  # fmt: skip
+    updating = report.on_duplicate == "update"
+    combined = report.updated if updating else report.merged
+    if report.dry_run:
+        verb = ("would import", "update" if updating else "merge", "skip", "reject")
+    else:
+        verb = ("imported", "updated" if updating else "merged", "skipped", "rejected")
+    unchanged = f" unchanged {report.unchanged}," if report.unchanged else ""
     line = (
-        f"{verb[0]} {report.imported}, {verb[1]} {report.merged}, {verb[2]} {report.skipped},"
-        f" {verb[3]} {report.rejected} ({report.records} records)"
+        f"{verb[0]} {report.imported}, {verb[1]} {combined},{unchanged}"
+        f" {verb[2]} {report.skipped}, {verb[3]} {report.rejected} ({report.records} records)"
     )
     if report.batch_id is not None:
         line += f" - batch #{report.batch_id}"
     echo(line)
     if report.skips:
         echo("skipped: " + ", ".join(f"{n} {why}" for why, n in report.skips.most_common()))
+    if report.unchanged_rows:
+        echo(f"unchanged: {report.unchanged} duplicate(s) had nothing new for their lead")
+        for row_line, why in report.unchanged_rows[:20]:
+            echo(f"  line {row_line}: {why}")
+        if len(report.unchanged_rows) > 20:
+            echo(f"  ... and {len(report.unchanged_rows) - 20} more")
     if report.rejects:
         reasons = ", ".join(f"{n} {why}" for why, n in report.reject_reasons.most_common())
         where = f" (written to {report.rejects_path})" if report.rejects_path else ""
@@ -205,7 +216,7 @@ def _print_report(report: ImportReport) -> None:
                 parts.append(f"source {row['source']}")
             parts.append(f"[{row['stage']}]")
             echo("  " + " | ".join(parts))
-    if report.batch_id is not None and (report.imported or report.merged):
+    if report.batch_id is not None and (report.imported or report.merged or report.updated):
         echo(f"undo with: prospectr import undo {report.batch_id}")
 
 
@@ -223,10 +234,12 @@ def _list_batches(json_out: bool) -> None:
     for r in rows:
         d = r.as_dict()
         undone = f"  undone {d['undone_at'].replace('T', ' ')}" if d["undone_at"] else ""
+        combined = "updated" if r.counts.get("on_duplicate") == "update" else "merged"
+        unchanged = f" unchanged {d['unchanged']}," if d["unchanged"] else ""
         echo(
             f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {Path(r.path).name} ({r.format})"
-            f"  imported {d['imported']}, merged {d['merged']}, skipped {d['skipped']},"
-            f" rejected {d['rejected']}{undone}"
+            f"  imported {d['imported']}, {combined} {d[combined]},{unchanged}"
+            f" skipped {d['skipped']}, rejected {d['rejected']}{undone}"
         )
 
 

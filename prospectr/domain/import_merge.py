@@ -1,132 +1,378 @@
 """``--on-duplicate update|merge``: combining rows into leads that already exist.
 
-Runs after the bulk inserts of an import, on ORM objects (duplicates are the
-uncommon case). A lead that existed before the import is snapshotted once,
-before its first change, so undo can restore it exactly.
+Runs after the bulk inserts of an import (or, for ``--dry-run``, instead of
+them: the same plan and counts, nothing written), lead by lead in chunks: the
+target leads' columns, tags and notes are read with one statement each per
+chunk of at most 500 leads, each lead's duplicate rows are applied in memory in
+file order, and the chunk's changes are written with ``executemany`` statements
+(the changed columns of the leads, grouped by which columns changed; the new
+tags; the new notes; the batch items).
+
+A row that changes nothing (the same values, or in merge mode only fields that
+are already filled and no new tag or note) is counted as unchanged, not merged.
+
+A lead that existed before the import is snapshotted once, before its first
+change (the columns a merge may change, as read, and its tags), so undo can
+restore it exactly; the ids of the notes added to it go into that snapshot's
+``notes_added``.
+
+The one order that crosses leads is who gets an email or phone that no lead
+had yet: the first row in the file that may set it. Those rare keys that rows
+of several leads want are settled first, in file order
+(:meth:`Merger._settle_contested_keys`), so the chunked pass gives the same
+result as applying the rows one by one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import insert
-from sqlmodel import col, select
+from sqlalchemy import Connection, RowMapping, Table, bindparam, insert, select, update
 
 from prospectr.domain import text as t
-from prospectr.domain.import_batches import MERGED_TEXT, snapshot
-from prospectr.domain.leads import refresh_search_text
+from prospectr.domain.import_batches import MERGED_TEXT, RESTORED_COLUMNS
+from prospectr.domain.leads import search_text_of
 from prospectr.models import ImportItem, Interaction, Lead, LeadTag
 
 if TYPE_CHECKING:
     from prospectr.domain.importer import ImportRun
 
+LEAD: Table = Lead.__table__  # type: ignore[attr-defined]
+_TAGS: Table = LeadTag.__table__  # type: ignore[attr-defined]
+_NOTES: Table = Interaction.__table__  # type: ignore[attr-defined]
+_ITEMS: Table = ImportItem.__table__  # type: ignore[attr-defined]
+CHUNK = 500
+_BIRTHDAY = ("bday_month", "bday_day", "bday_year", "bday_md")
+
+
+class Duplicate(NamedTuple):
+    """A valid row that matched a lead (known, or created earlier in the file)."""
+
+    line: int
+    target: int
+    why: str  # what matched: "email x@y" or "phone 555 ..."
+    values: dict[str, Any]
+    tags: list[str]
+    note: str
+
+
+class _Lead:
+    """One target lead while its rows are applied: columns, tags, notes, and what is new."""
+
+    __slots__ = (
+        "before_tags", "changed", "new_notes", "new_tags", "notes", "original", "row", "state",
+        "tags",
+    )  # fmt: skip
+
+    def __init__(
+        self, row: RowMapping | None, state: dict[str, Any], tags: set[str], notes: list[str]
+    ) -> None:
+        self.row = row  # the columns as read, for the snapshot (None: not in the database)
+        self.before_tags = frozenset(tags)
+        self.original = dict(state)  # what to compare with: only changed columns are written
+        self.state = state
+        self.tags = tags
+        self.notes = notes
+        self.new_tags: list[str] = []
+        self.new_notes: list[str] = []
+        self.changed = False
+
+
+# What is read of a target lead, and what its snapshot holds: what a merge may
+# change and so what undo restores (``import_batches.RESTORED_COLUMNS``).
+_READ = ("id", *RESTORED_COLUMNS)
+
+
+def lead_snapshot(row: RowMapping, tags: frozenset[str] | set[str]) -> dict[str, Any]:
+    """The ``before`` of an update (the shape of ``import_batches.snapshot``).
+
+    Holds the columns that undo restores, as read before the import changed them.
+    """
+    columns = {}
+    for key in _READ:
+        value = row[key]
+        columns[key] = value.isoformat() if isinstance(value, datetime | date) else value
+    return {"lead": columns, "tags": sorted(tags), "notes_added": []}
+
 
 class Merger:
-    """Applies ``--on-duplicate update|merge`` to the matched leads, after the inserts."""
+    """Applies ``--on-duplicate update|merge`` to the matched leads and counts every row."""
 
     def __init__(self, run: ImportRun) -> None:
         self.run = run
-        self.session = run.session
+        self.report = run.report
         self.update = run.mode == "update"
-        self.befores: dict[int, dict[str, Any]] = {}
-        self.changed: dict[int, Lead] = {}
+        self.write = run.batch_id is not None
 
     def apply(self) -> None:
-        session = self.session
+        """Combine ``run.merges`` into their leads (only plan them in a dry run)."""
         run = self.run
-        ids = list(dict.fromkeys(target for target, *_ in run.merges))
-        leads: dict[int, Lead] = {}
-        tags: dict[int, set[str]] = {i: set() for i in ids}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for lead in session.exec(select(Lead).where(col(Lead.id).in_(chunk))):
-                leads[lead.id or 0] = lead
-            for lead_id, tag in session.exec(
-                select(LeadTag.lead_id, LeadTag.tag).where(col(LeadTag.lead_id).in_(chunk))
-            ):
-                tags[lead_id].add(tag)
-        for target, values, new_tags, note in run.merges:
-            lead = leads[target]
-            if target < run.first_new_id and target not in self.befores:
-                self.befores[target] = snapshot(lead, sorted(tags[target]))
-            self._combine(lead, values, new_tags, note, tags[target])
-        session.flush()
-        for lead in self.changed.values():
-            lead.name_key = t.fold(lead.name or lead.company or "")
-            lead.updated_at = run.now
-            refresh_search_text(session, lead)
-        items = [
-            {"batch_id": run.batch_id, "lead_id": i, "action": "updated", "before": before}
-            for i, before in self.befores.items()
-            if i in self.changed
-        ]
-        if items:
-            session.execute(insert(ImportItem.__table__), items)  # type: ignore[attr-defined]
+        rows, run.merges = run.merges, []
+        self._settle_contested_keys(rows)
+        groups: dict[int, list[Duplicate]] = {}
+        for row in rows:
+            groups.setdefault(row.target, []).append(row)
+        del rows  # each lead's rows are dropped once written: memory falls as it goes
+        ids = list(groups)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            leads = self._read(chunk)
+            for lead_id in chunk:
+                lead = leads[lead_id]
+                for dup in groups.pop(lead_id):
+                    self._count(dup, self._combine(lead_id, lead, dup))
+                if lead.changed:
+                    self._finish_lead(lead)
+            if self.write:
+                self._write(leads)
+        self.report.unchanged_rows.sort()
 
-    def _combine(
-        self,
-        lead: Lead,
-        values: dict[str, Any],
-        new_tags: list[str],
-        note: str,
-        tags: set[str],
-    ) -> None:
-        run = self.run
-        lead_id = lead.id or 0
-        changes: dict[str, Any] = {}
+    # --- reading ----------------------------------------------------------------
+
+    def _read(self, chunk: list[int]) -> dict[int, _Lead]:
+        """The chunk's leads with their tags and notes (planned new leads in a dry run)."""
+        session = self.run.session
+        planned = self.run.dry_created or {}
+        tags: dict[int, set[str]] = {i: set() for i in chunk}
+        notes: dict[int, list[str]] = {i: [] for i in chunk}
+        for lead_id, tag in session.execute(
+            select(_TAGS.c.lead_id, _TAGS.c.tag).where(_TAGS.c.lead_id.in_(chunk))
+        ):
+            tags[lead_id].add(tag)
+        # The order of the notes in the search text: the order of refresh_search_text.
+        for lead_id, text in session.execute(
+            select(_NOTES.c.lead_id, _NOTES.c.text)
+            .where(_NOTES.c.lead_id.in_(chunk))
+            .order_by(_NOTES.c.lead_id, _NOTES.c.at, _NOTES.c.id)
+        ):
+            notes[lead_id].append(text)
+        out: dict[int, _Lead] = {}
+        columns = [LEAD.c[key] for key in _READ]
+        for row in session.execute(select(*columns).where(LEAD.c.id.in_(chunk))).mappings():
+            lead_id = row["id"]
+            state = {key: row[key] for key in RESTORED_COLUMNS}
+            state["custom"] = dict(row["custom"] or {})
+            out[lead_id] = _Lead(row, state, tags[lead_id], notes[lead_id])
+        for lead_id in chunk:
+            if lead_id not in out:  # a dry run: created earlier in the file, not written
+                values, new_tags, note = planned[lead_id]
+                state = {key: values.get(key) for key in RESTORED_COLUMNS}
+                state["name"] = values.get("name") or ""
+                state["custom"] = dict(values.get("custom") or {})
+                out[lead_id] = _Lead(None, state, set(new_tags), [note] if note else [])
+        return out
+
+    # --- combining ----------------------------------------------------------------
+
+    def _combine(self, lead_id: int, lead: _Lead, dup: Duplicate) -> bool:
+        """Apply one row to its lead; whether it changed anything."""
+        update_mode = self.update
+        state = lead.state
+        values = dup.values
+        changed = False
         for key in MERGED_TEXT:
             value = values.get(key)
-            if value not in (None, "") and (self.update or not getattr(lead, key)):
-                changes[key] = value
+            if value not in (None, "") and (update_mode or not state[key]) and state[key] != value:
+                state[key] = value
+                changed = True
         email = values.get("email")
+        by_email = self.run.by_email
         if (
             email
-            and (self.update or not lead.email)
-            and run.by_email.get(email, lead_id) == lead_id
+            and (update_mode or not state["email"])
+            and by_email.get(email, lead_id) == lead_id
         ):
-            changes["email"] = email
-            run.by_email[email] = lead_id
+            by_email[email] = lead_id
+            if state["email"] != email:
+                state["email"] = email
+                changed = True
         phone_key = values.get("phone_key")
+        by_phone = self.run.by_phone
         if (
             phone_key
-            and (self.update or not lead.phone)
-            and run.by_phone.get(phone_key, lead_id) == lead_id
+            and (update_mode or not state["phone"])
+            and by_phone.get(phone_key, lead_id) == lead_id
         ):
-            changes["phone"], changes["phone_key"] = values.get("phone"), phone_key
-            run.by_phone[phone_key] = lead_id
-        if values.get("bday_md") is not None and (self.update or lead.bday_md is None):
-            for key in ("bday_month", "bday_day", "bday_year", "bday_md"):
-                changes[key] = values.get(key)
-        custom = values.get("custom") or {}
+            by_phone[phone_key] = lead_id
+            for key, value in (("phone", values.get("phone")), ("phone_key", phone_key)):
+                if state[key] != value:
+                    state[key] = value
+                    changed = True
+        if values.get("bday_md") is not None and (update_mode or state["bday_md"] is None):
+            for key in _BIRTHDAY:
+                if state[key] != values.get(key):
+                    state[key] = values.get(key)
+                    changed = True
+        custom = values.get("custom")
         if custom:
-            current = dict(lead.custom or {})
-            merged = {**current, **custom} if self.update else {**custom, **current}
+            current = state["custom"]
+            merged = {**current, **custom} if update_mode else {**custom, **current}
             if merged != current:
-                changes["custom"] = merged
-        for key, value in changes.items():
-            if getattr(lead, key) != value:
-                setattr(lead, key, value)
-                self.changed[lead_id] = lead
-        for tag in new_tags:
-            if tag not in tags:
-                tags.add(tag)
-                self.session.add(LeadTag(lead_id=lead_id, tag=tag))
-                self.changed[lead_id] = lead
-        if note:
-            self._add_note(lead, note)
+                state["custom"] = merged
+                changed = True
+        for tag in dup.tags:
+            if tag not in lead.tags:
+                lead.tags.add(tag)
+                lead.new_tags.append(tag)
+                changed = True
+        note = dup.note
+        if note and note not in lead.notes and note not in lead.new_notes:
+            lead.new_notes.append(note)
+            changed = True
+        lead.changed = lead.changed or changed
+        return changed
 
-    def _add_note(self, lead: Lead, note: str) -> None:
-        session = self.session
-        exists = session.exec(
-            select(Interaction.id)
-            .where(col(Interaction.lead_id) == lead.id, col(Interaction.text) == note)
-            .limit(1)
-        ).first()
-        if exists is not None:
+    def _count(self, dup: Duplicate, changed: bool) -> None:
+        report = self.report
+        if changed:
+            if self.update:
+                report.updated += 1
+            else:
+                report.merged += 1
             return
-        item = Interaction(lead_id=lead.id or 0, kind="note", at=self.run.now, text=note)
-        session.add(item)
-        session.flush()
-        self.changed[lead.id or 0] = lead
-        if (lead.id or 0) in self.befores:
-            self.befores[lead.id or 0]["notes_added"].append(item.id)
+        report.unchanged += 1
+        run = self.run
+        where = (
+            f"lead #{dup.target}"
+            if dup.target < run.first_new_id
+            else f"line {run.line_of[dup.target]}"
+        )
+        report.unchanged_rows.append((dup.line, f"duplicate of {where} ({dup.why}): no change"))
+
+    def _finish_lead(self, lead: _Lead) -> None:
+        """The derived columns of a changed lead: name key, search text, time of change."""
+        state = lead.state
+        state["name_key"] = t.fold(state["name"] or state["company"] or "")
+        state["updated_at"] = self.run.now
+        state["search_text"] = search_text_of(
+            state, sorted(lead.tags), [*lead.notes, *lead.new_notes]
+        )
+
+    # --- writing ----------------------------------------------------------------
+
+    def _write(self, leads: dict[int, _Lead]) -> None:
+        """The chunk's changes: lead columns, new tags, new notes, then the batch items."""
+        run = self.run
+        conn: Connection = run.session.connection()
+        changed = [(lead_id, lead) for lead_id, lead in leads.items() if lead.changed]
+        if not changed:
+            return
+        # One statement per set of changed columns (a handful): only those are written.
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for lead_id, lead in changed:
+            state, original = lead.state, lead.original
+            dirty = tuple(key for key in RESTORED_COLUMNS if state[key] != original[key])
+            if not dirty:
+                continue
+            params = {key: state[key] for key in dirty}
+            params["lead_id"] = lead_id
+            by_columns.setdefault(dirty, []).append(params)
+        for params_list in by_columns.values():
+            conn.execute(update(LEAD).where(LEAD.c.id == bindparam("lead_id")), params_list)
+        tag_rows = [
+            {"lead_id": lead_id, "tag": tag} for lead_id, lead in changed for tag in lead.new_tags
+        ]
+        if tag_rows:
+            conn.execute(insert(_TAGS), tag_rows)
+        note_rows = [
+            {"lead_id": lead_id, "kind": "note", "at": run.now, "text": text}
+            for lead_id, lead in changed
+            for text in lead.new_notes
+        ]
+        note_ids: Iterator[int] = iter(())
+        if note_rows:
+            result = conn.execute(
+                insert(_NOTES).returning(_NOTES.c.id, sort_by_parameter_order=True), note_rows
+            )
+            note_ids = iter(result.scalars().all())
+        items: list[dict[str, Any]] = []
+        for lead_id, lead in changed:
+            added = [next(note_ids) for _ in lead.new_notes]
+            if lead.row is None or lead_id >= run.first_new_id:
+                continue  # created by this batch: undo deletes it whole
+            before = lead_snapshot(lead.row, lead.before_tags)
+            before["notes_added"] = added
+            items.append(
+                {
+                    "batch_id": run.batch_id,
+                    "lead_id": lead_id,
+                    "action": "updated",
+                    "before": before,
+                }
+            )
+        if items:
+            conn.execute(insert(_ITEMS), items)
+
+    # --- the one order across leads -------------------------------------------------
+
+    def _settle_contested_keys(self, rows: list[Duplicate]) -> None:
+        """Give a new email or phone that rows of several leads want to the first that may set it.
+
+        Replays, in file order, only the rows of the leads involved, with whether
+        each lead has an email and a phone; the winners are recorded in
+        ``run.by_email`` / ``run.by_phone`` so the pass by lead agrees.
+        """
+        run = self.run
+        known = {"email": run.by_email, "phone": run.by_phone}
+        first: dict[tuple[str, str], int] = {}
+        contested: set[tuple[str, str]] = set()
+        for row in rows:
+            for kind, key in _keys(row):
+                if (
+                    key not in known[kind]
+                    and first.setdefault((kind, key), row.target) != row.target
+                ):
+                    contested.add((kind, key))
+        if not contested:
+            return
+        involved = {row.target for row in rows if _wants(row, contested)}
+        has = self._has_email_and_phone(involved)
+        owner: dict[tuple[str, str], int] = {}
+        for row in rows:
+            lead_id = row.target
+            if lead_id not in involved:
+                continue
+            for kind, key in _keys(row):
+                if not (self.update or not has[lead_id][kind]):
+                    continue  # merge mode fills an empty email or phone only
+                if key in known[kind]:
+                    free = known[kind][key] == lead_id
+                elif (kind, key) in contested:
+                    free = owner.setdefault((kind, key), lead_id) == lead_id
+                else:
+                    free = True
+                if free:  # the row sets it (as _combine will)
+                    has[lead_id][kind] = has[lead_id][kind] or bool(row.values.get(kind))
+        for (kind, key), lead_id in owner.items():
+            known[kind][key] = lead_id
+
+    def _has_email_and_phone(self, ids: set[int]) -> dict[int, dict[str, bool]]:
+        """Whether each lead has an email and a phone now (before this merge)."""
+        out: dict[int, dict[str, bool]] = {}
+        id_list = sorted(ids)
+        for start in range(0, len(id_list), CHUNK):
+            chunk = id_list[start : start + CHUNK]
+            for lead_id, email, phone in self.run.session.execute(
+                select(LEAD.c.id, LEAD.c.email, LEAD.c.phone).where(LEAD.c.id.in_(chunk))
+            ):
+                out[lead_id] = {"email": bool(email), "phone": bool(phone)}
+        planned = self.run.dry_created or {}
+        for lead_id in ids - out.keys():  # a dry run: created earlier in the file
+            values = planned[lead_id][0]
+            out[lead_id] = {"email": bool(values.get("email")), "phone": bool(values.get("phone"))}
+        return out
+
+
+def _keys(row: Duplicate) -> Iterator[tuple[str, str]]:
+    """The email and phone digits of a row, those it has."""
+    email, phone_key = row.values.get("email"), row.values.get("phone_key")
+    if email:
+        yield "email", email
+    if phone_key:
+        yield "phone", phone_key
+
+
+def _wants(row: Duplicate, contested: set[tuple[str, str]]) -> bool:
+    return any(pair in contested for pair in _keys(row))

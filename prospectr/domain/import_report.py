@@ -33,7 +33,13 @@ class Reject:
 
 @dataclass
 class ImportReport:
-    """The outcome of one import; imported + merged + skipped + rejected == records."""
+    """The outcome of one import.
+
+    imported + merged + updated + unchanged + skipped + rejected == records:
+    ``merged`` and ``updated`` count the duplicates that changed their lead
+    (``--on-duplicate merge`` and ``update``), ``unchanged`` those that matched a
+    lead but had nothing new for it (their lines are in ``unchanged_rows``).
+    """
 
     path: str
     format: str
@@ -45,6 +51,8 @@ class ImportReport:
     records: int = 0
     imported: int = 0
     merged: int = 0
+    updated: int = 0
+    unchanged: int = 0
     skipped: int = 0
     rejected: int = 0
     no_year: int = 0
@@ -54,6 +62,7 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list)
     skips: Counter[str] = field(default_factory=Counter)
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)
+    unchanged_rows: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     row_warnings: list[tuple[int, str]] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
@@ -80,6 +89,8 @@ class ImportReport:
             "records": self.records,
             "imported": self.imported,
             "merged": self.merged,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
             "skipped": self.skipped,
             "rejected": self.rejected,
             "on_duplicate": self.on_duplicate,
@@ -101,6 +112,7 @@ class ImportReport:
             "unmapped": self.unmapped,
             "rejected_rows": [{"line": r.line, "reason": r.reason} for r in self.rejects],
             "skipped_rows": [{"line": line, "reason": why} for line, why in self.skipped_rows],
+            "unchanged_rows": [{"line": line, "reason": why} for line, why in self.unchanged_rows],
             "warnings": self.warnings,
             "row_warnings": [{"line": line, "warning": w} for line, w in self.row_warnings],
             "birthdays_without_year": self.no_year,

@@ -1,8 +1,10 @@
 """Importing leads from CSV, vCard and JSON files.
 
 One call of :func:`import_file` is one batch inside the caller's transaction:
-every record ends as exactly one of imported, merged, skipped (a duplicate) or
-rejected (with its line and reason), so the four counts add up to the records.
+every record ends as exactly one of imported, merged (``--on-duplicate merge``),
+updated (``--on-duplicate update``), unchanged (a duplicate that changed nothing),
+skipped (a duplicate, by default) or rejected (with its line and reason), so the
+counts add up to the records.
 Rows go through ``prospectr.domain.leads.normalize_fields``, the validation of
 ``add``; duplicates are the same lower-cased email or the same phone digits,
 against the database and within the file.
@@ -29,7 +31,7 @@ from prospectr.domain.import_bulk import BulkWriter
 from prospectr.domain.import_dates import BirthdayReader, column_order, mixed_orders
 from prospectr.domain.import_files import SourceFile, load_file, read_table
 from prospectr.domain.import_mapping import ColumnMap, known_score, parse_overrides
-from prospectr.domain.import_merge import Merger
+from prospectr.domain.import_merge import Duplicate, Merger
 from prospectr.domain.import_report import ImportReport, Reject
 from prospectr.domain.import_vcard import RawCard, read_json, read_vcards
 from prospectr.domain.leads import (
@@ -255,7 +257,12 @@ class ImportRun:
         self.first_new_id = max_id + 1
         self.next_id = self.first_new_id
         self.line_of: dict[int, int] = {}
-        self.merges: list[tuple[int, dict[str, Any], list[str], str]] = []
+        self.merges: list[Duplicate] = []
+        # A dry run with update/merge keeps the new leads' values: rows later in
+        # the file may match them, and nothing is written to read them back from.
+        self.dry_created: dict[int, tuple[dict[str, Any], list[str], str]] | None = (
+            {} if options.dry_run and self.mode != "skip" else None
+        )
         self.batch_id: int | None = None
         self.writer: BulkWriter | None = None
         if not options.dry_run:
@@ -361,10 +368,10 @@ class ImportRun:
             report.skips[kind] += 1
             report.skipped_rows.append((line, f"duplicate of {where} ({why})"))
             return
-        report.merged += 1
+        # Merged, updated or unchanged: the Merger counts it once it knows (in ``finish``).
         if values.get("bday_md") is not None and values.get("bday_year") is None:
             report.no_year += 1
-        self.merges.append((target, values, tags, note))
+        self.merges.append(Duplicate(line, target, why, values, tags, note))
 
     def _create(
         self, lead_id: int, values: dict[str, Any], tags: list[str], note: str, stage: Stage
@@ -377,6 +384,8 @@ class ImportRun:
             report.no_year += 1
         if len(report.preview) < PREVIEW_ROWS:
             report.preview.append(_preview(values, tags, stage.name, note))
+        if self.dry_created is not None:
+            self.dry_created[lead_id] = (values, tags, note)
         if self.writer is not None:
             self.writer.add(
                 values,
@@ -397,8 +406,14 @@ class ImportRun:
             writer.abort()
 
     def finish(self) -> None:
+        """Write what is left, combine the duplicates into their leads, record the counts.
+
+        A dry run computes the same merge plan (and so the same counts) without writing.
+        """
         report = self.report
         if self.writer is None:
+            if self.merges:
+                Merger(self).apply()
             return
         writer, self.writer = self.writer, None
         writer.close()

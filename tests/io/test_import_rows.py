@@ -176,7 +176,7 @@ def test_on_duplicate_skip_is_the_default(engine: Engine, tmp_path: Path) -> Non
 def test_on_duplicate_update_takes_the_file_values(engine: Engine, tmp_path: Path) -> None:
     _seed(engine)
     report = run_import(engine, _write(tmp_path, "d.csv", DUPES), on_duplicate="update")
-    assert (report.imported, report.merged, report.skipped) == (1, 2, 0)
+    assert (report.imported, report.updated, report.merged, report.skipped) == (1, 2, 0, 0)
     leads = stored(engine)
     maria = leads["Maria S."]
     assert (maria["city"], maria["company"]) == ("Quezon City", "Cakes by Maria")

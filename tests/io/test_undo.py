@@ -60,7 +60,9 @@ def test_import_then_undo_leaves_the_database_identical(
         file_engine, _file(tmp_path), on_duplicate=mode, mapping=["Gender=custom"], tags=["csv"]
     )
     assert report.imported == 2
-    assert report.merged == (3 if mode != "skip" else 0)
+    assert report.merged == (3 if mode == "merge" else 0)
+    assert report.updated == (3 if mode == "update" else 0)
+    assert report.unchanged == 0
     assert table_dump(file_engine) != before
     if mode == "update":
         maria = stored(file_engine)["Maria S."]

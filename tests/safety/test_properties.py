@@ -294,12 +294,19 @@ def _import(tmp_path: Path, data: bytes, name: str, mode: str, tally: Tally) -> 
             with session_scope(engine, write=False) as s:
                 assert s.exec(select(func.count()).select_from(Lead)).one() == 0
             return
-        counts = report.imported + report.merged + report.skipped + report.rejected
+        counts = (
+            report.imported
+            + report.merged
+            + report.updated
+            + report.unchanged
+            + report.skipped
+            + report.rejected
+        )
         assert counts == report.records, report.counts()
         assert len(report.rejects) == report.rejected
         with session_scope(engine, write=False) as s:
             assert s.exec(select(func.count()).select_from(Lead)).one() == report.imported
-            if report.imported or report.merged:
+            if report.imported or report.merged or report.updated:
                 assert s.exec(select(func.count()).select_from(ImportBatch)).one() == 1
         tally.add("trials")
     finally:
@@ -361,7 +368,8 @@ def _cli_import(cli: Any, db_path: Path, tmp_path: Path, data: bytes, name: str)
         assert leads() == before
         return
     summary = json.loads(result.stdout)
-    parts = summary["imported"] + summary["merged"] + summary["skipped"] + summary["rejected"]
+    keys = ("imported", "merged", "updated", "unchanged", "skipped", "rejected")
+    parts = sum(summary[key] for key in keys)
     assert parts == summary["records"], summary
     assert leads() == before + summary["imported"]
 
