@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from prospectr.cli.app import app, echo, fail, now, print_json, today, unit
+from prospectr.cli.app import (
+    app,
+    discard_new_database,
+    echo,
+    fail,
+    now,
+    print_json,
+    today,
+    unit,
+)
 from prospectr.cli.options import CityFilter, SourceFilter, TagFilter, lead_query
 from prospectr.config import open_private
 
@@ -133,6 +142,8 @@ def import_command(
         report = import_file(s, path, options, now=now(), today=today(), progress=tick)
         if report.rejects and not dry_run:
             write_rejects(report, rejects or default_rejects_path(path))
+    if dry_run:
+        discard_new_database()  # a dry run writes nothing, not even a new empty file
     if json_out:
         print_json(report.as_dict())
     else:

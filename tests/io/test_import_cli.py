@@ -286,3 +286,18 @@ def test_no_name_column_says_which_map_to_add(cli: Cli, tmp_path: Path) -> None:
     fixed = cli("import", str(path), "--map", "Nom=family_name", "--map", "Courriel=email")
     assert fixed.exit_code == 0
     assert fixed.stdout.startswith("imported 1, merged 0, skipped 0, rejected 0")
+
+
+@pytest.mark.sqlite_only
+def test_a_dry_run_on_a_new_database_leaves_no_file(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("Name,Email\nRey,rey@example.com\n", encoding="utf-8")
+    result = cli("import", str(path), "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("dry run")
+    assert not db_path.exists()
+    assert cli("import", str(path)).exit_code == 0
+    assert cli("import", str(path), "--dry-run").exit_code == 0
+    assert db_path.exists()  # a database that holds leads is never removed
