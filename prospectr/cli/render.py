@@ -90,7 +90,7 @@ def lead_table(rows: Sequence[LeadRow], *, today: date, width: int = 120) -> Tab
     """The lead list: id, name, company, stage, temperature, next follow-up, source,
     last contact, and the customer marker. On a narrow terminal (``width``) the least
     useful columns go first: last contact, then source, then company."""
-    show_contacted, show_source, show_company = width >= 100, width >= 84, width >= 68
+    show_contacted, show_source, show_company = width >= 120, width >= 84, width >= 68
     table = Table(
         box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1)
     )

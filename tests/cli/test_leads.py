@@ -140,6 +140,13 @@ def test_list_table_and_count_line(cli: Run) -> None:
 @pytest.mark.parametrize(
     ("columns", "headers"),
     [
+        (
+            "120",
+            ["id", "name", "company", "stage", "temp", "follow-up", "source", "contacted"]
+            + ["customer"],
+        ),
+        # Below 120 columns "contacted" goes, so names and companies keep their room.
+        ("119", ["id", "name", "company", "stage", "temp", "follow-up", "source", "customer"]),
         ("90", ["id", "name", "company", "stage", "temp", "follow-up", "source", "customer"]),
         ("70", ["id", "name", "company", "stage", "temp", "follow-up", "customer"]),
         ("60", ["id", "name", "stage", "temp", "follow-up", "customer"]),
