@@ -3,32 +3,40 @@
 - CSV: one row per lead; cells that start with ``=``, ``+``, ``-`` or ``@`` get a
   leading ``'`` so a spreadsheet shows them as text instead of running them as
   formulas (prospectr's import removes that guard again).
-- vCard 3.0 (``vobject``): reads back through ``prospectr import`` as the same
+- vCard 3.0 (RFC 2426): reads back through ``prospectr import`` as the same
   leads; a birthday without a year is written ``--MM-DD``.
-- iCalendar (``icalendar``): each birthday as a yearly all-day event with an
-  alarm ``alarm_days`` before (at 09:00), each open follow-up as an all-day
-  event on its date. UIDs are stable, so a calendar that subscribes updates
-  the events instead of duplicating them.
+- iCalendar (RFC 5545): each birthday as a yearly all-day event with an alarm
+  ``alarm_days`` before (at 09:00), each open follow-up as an all-day event on
+  its date. UIDs are stable, so a calendar that subscribes updates the events
+  instead of duplicating them.
+
+Leads are read once, as plain rows of the columns an export needs (no ORM
+objects), in the order and with the filters of ``list`` (``search.lead_select``),
+a chunk at a time, with the tags and open follow-ups of each chunk in one query
+each: memory stays flat however many leads there are. The vCard and iCalendar
+text is written by ``export_cards``.
 """
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import BindParameter, Select, String, bindparam, null, select, type_coerce
+from sqlmodel import Session, col
 
 from prospectr.domain import text as t
-from prospectr.domain.bant import BANT, answers_of, lead_temperature
-from prospectr.domain.dates import occurrence
-from prospectr.domain.search import LeadQuery, list_leads
-from prospectr.domain.views import contact_fields, iso_birthday
+from prospectr.domain.bant import temperature
+from prospectr.domain.export_cards import CALENDAR_END, CALENDAR_HEAD, ics_events, vcard_text
+from prospectr.domain.search import LeadQuery, lead_select
+from prospectr.domain.views import CONTACT_FIELDS
 from prospectr.errors import InvalidInput
 from prospectr.models import FollowUp, Lead, LeadTag, Stage
 
@@ -41,51 +49,115 @@ CSV_COLUMNS = (
     "need", "timeline", "do_not_contact", "created_at", "updated_at", "last_contact",
     "next_followup",
 )  # fmt: skip
-_CHUNK = 500
-_FORMULA_START = ("=", "+", "-", "@")
+# The lead columns an export reads, in the order of ExportedLead's first fields.
+LEAD_COLUMNS = (
+    "id", "name", "given_name", "family_name", "email", "phone", "company", "title", "city",
+    "country", "source", "bday_year", "bday_month", "bday_day", "budget", "authority", "need",
+    "timeline", "do_not_contact", "custom", "created_at", "updated_at", "last_contact_at",
+)  # fmt: skip
+# Custom fields without the JSON type's decoding (see _custom).
+_RAW_CUSTOM = type_coerce(col(Lead.custom), String)
+_EMPTY_JSON = frozenset({"{}", "null", ""})
+_CHUNK = 500  # leads a query for tags or follow-ups covers (bound parameters stay < 999)
+_FORMULA_START = "=+-@"
+# A string as JSON (what JSONEncoder.encode calls for one; in C, without its overhead).
+_quote = encode_basestring
+_JSON_BLOCK = json.JSONEncoder(ensure_ascii=False, indent=2)
 
 
-@dataclass
+@dataclass(slots=True)
+class OpenFollowUp:
+    """An open follow-up of an exported lead."""
+
+    id: int
+    due: date
+    text: str
+
+
+@dataclass(slots=True)
 class ExportedLead:
-    """A lead with what an export needs beside its columns."""
+    """A lead as an export reads it: its columns, stage, tags and open follow-ups."""
 
-    lead: Lead
-    tags: list[str]
+    id: int
+    name: str
+    given_name: str | None
+    family_name: str | None
+    email: str | None
+    phone: str | None
+    company: str | None
+    title: str | None
+    city: str | None
+    country: str | None
+    source: str | None
+    bday_year: int | None
+    bday_month: int | None
+    bday_day: int | None
+    budget: str
+    authority: str
+    need: str
+    timeline: str
+    do_not_contact: bool
+    custom: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    last_contact_at: datetime | None
     stage: str
     next_followup: date | None
-    followups: list[FollowUp]
+    tags: list[str] = field(default_factory=list)
+    followups: list[OpenFollowUp] = field(default_factory=list)
 
     @property
     def birthday(self) -> str:
         """``1986-03-15``, ``--03-15`` without a year, or "" when unknown."""
-        return iso_birthday(self.lead) or ""
+        if self.bday_month is None or self.bday_day is None:
+            return ""
+        if self.bday_year:
+            return f"{self.bday_year:04d}-{self.bday_month:02d}-{self.bday_day:02d}"
+        return f"--{self.bday_month:02d}-{self.bday_day:02d}"
+
+    @property
+    def bant(self) -> dict[str, str]:
+        """The four BANT answers."""
+        return {"budget": self.budget, "authority": self.authority, "need": self.need,
+                "timeline": self.timeline}  # fmt: skip
+
+    @property
+    def temperature(self) -> str:
+        """Derived from the BANT answers."""
+        return _temperature(self.budget, self.authority, self.need, self.timeline)
 
     def as_dict(self) -> dict[str, Any]:
-        """The stable JSON shape of an exported lead."""
-        lead = self.lead
+        """The stable JSON shape of an exported lead (``export --format json`` writes it)."""
+        bant = self.bant
         return {
-            "id": lead.id,
-            "name": lead.name,
-            **contact_fields(lead),
+            "id": self.id,
+            "name": self.name,
+            **{name: getattr(self, name) for name in CONTACT_FIELDS},
             "tags": self.tags,
             "birthday": self.birthday or None,
             "stage": self.stage,
-            "temperature": lead_temperature(lead),
-            "bant": answers_of(lead),
-            "do_not_contact": lead.do_not_contact,
-            "custom": dict(lead.custom or {}),
-            "created_at": lead.created_at.isoformat(timespec="seconds"),
-            "updated_at": lead.updated_at.isoformat(timespec="seconds"),
-            "last_contact": lead.last_contact_at.isoformat(timespec="seconds")
-            if lead.last_contact_at
-            else None,
+            "temperature": self.temperature,
+            "bant": bant,
+            "do_not_contact": self.do_not_contact,
+            "custom": dict(self.custom or {}),
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "updated_at": self.updated_at.isoformat(timespec="seconds"),
+            "last_contact": _iso_time(self.last_contact_at),
             "next_followup": self.next_followup.isoformat() if self.next_followup else None,
         }
 
 
+@lru_cache(maxsize=256)
+def _temperature(budget: str, authority: str, need: str, timeline: str) -> str:
+    """The temperature of four answers (81 combinations: computed once each)."""
+    return temperature(
+        {"budget": budget, "authority": authority, "need": need, "timeline": timeline}
+    )
+
+
 def neutralise(cell: str) -> str:
     """Guard a CSV cell against spreadsheet formula injection."""
-    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+    return f"'{cell}" if cell and cell[0] in _FORMULA_START else cell
 
 
 def iter_export(
@@ -97,215 +169,210 @@ def iter_export(
     now: datetime,
     alarm_days: int = DEFAULT_ALARM_DAYS,
 ) -> Iterator[str]:
-    """The export of the leads matching ``query``, as text chunks to write in order."""
+    """The export of the leads matching ``query``, as text chunks to write in order.
+
+    Bad arguments (format, alarm days, filters) raise here, before any chunk.
+    """
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     if not 0 <= alarm_days <= MAX_ALARM_DAYS:
         raise InvalidInput(f"--alarm-days must be between 0 and {MAX_ALARM_DAYS}")
-    rows = list_leads(session, query, today=today, limit=None)
-    ids = [r.id for r in rows]
-    nexts = {r.id: r.next_followup for r in rows}
+    columns: list[Any] = [col(getattr(Lead, name)) for name in LEAD_COLUMNS]
+    # Custom fields are read as stored and decoded only when not empty (see _custom);
+    # a calendar needs none.
+    custom = LEAD_COLUMNS.index("custom")
+    columns[custom] = null() if fmt == "ics" else _RAW_CUSTOM
+    stmt = lead_select(session, query, *columns, col(Stage.name), today=today)
     # Exports may land on a terminal: nothing stored may act on it (see text.inert).
     if fmt == "csv":
-        return map(t.inert, _csv(session, ids, nexts))
+        return map(t.inert, _csv(session, stmt))
     if fmt == "json":
-        return map(t.json_inert, _json(session, ids, nexts))
+        return map(t.json_inert, _json(session, stmt))
     if fmt == "vcf":
-        return map(t.inert, _vcards(session, ids, nexts))
-    items = list(_leads(session, ids, nexts, followups=True))
-    return iter([t.inert(ics_text(items, now, alarm_days))])
+        return map(t.inert, _vcards(session, stmt))
+    return map(t.inert, _calendar(session, stmt, now, alarm_days))
 
 
 def _leads(
-    session: Session, ids: list[int], nexts: dict[int, date | None], *, followups: bool = False
-) -> Iterator[ExportedLead]:
-    stages = {s.id: s.name for s in session.exec(select(Stage))}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        leads = {
-            lead.id: lead for lead in session.exec(select(Lead).where(col(Lead.id).in_(chunk)))
-        }
-        tags: dict[int, list[str]] = {i: [] for i in chunk}
-        for lead_id, tag in session.exec(
-            select(LeadTag.lead_id, LeadTag.tag)
-            .where(col(LeadTag.lead_id).in_(chunk))
-            .order_by(col(LeadTag.tag))
-        ):
-            tags[lead_id].append(tag)
-        open_items: dict[int, list[FollowUp]] = {i: [] for i in chunk}
+    session: Session, stmt: Select[Any], *, tags: bool = True, followups: bool = False
+) -> Iterator[list[ExportedLead]]:
+    """The leads of ``stmt`` in chunks, each lead with its tags and open follow-ups."""
+    conn = session.connection()
+    for rows in conn.execute(stmt).partitions(_CHUNK):
+        chunk = [ExportedLead(*row) for row in rows]
+        for item in chunk:
+            item.next_followup = _as_date(item.next_followup)
+            item.custom = _custom(item.custom)
+        by_id = {item.id: item for item in chunk}
+        ids = {"ids": list(by_id)}
+        if tags:
+            for lead_id, tag in conn.execute(_TAGS, ids):
+                by_id[lead_id].tags.append(tag)
         if followups:
-            for item in session.exec(
-                select(FollowUp)
-                .where(col(FollowUp.lead_id).in_(chunk), col(FollowUp.done_at).is_(None))
-                .order_by(col(FollowUp.due), col(FollowUp.id))
-            ):
-                open_items[item.lead_id].append(item)
-        for lead_id in chunk:
-            lead = leads[lead_id]
-            yield ExportedLead(
-                lead=lead,
-                tags=tags[lead_id],
-                stage=stages.get(lead.stage_id, ""),
-                next_followup=nexts.get(lead_id),
-                followups=open_items[lead_id],
-            )
+            for item_id, lead_id, due, text in conn.execute(_OPEN_FOLLOWUPS, ids):
+                by_id[lead_id].followups.append(OpenFollowUp(item_id or 0, due, text))
+        yield chunk
 
 
-def _csv(session: Session, ids: list[int], nexts: dict[int, date | None]) -> Iterator[str]:
-    custom_keys: dict[str, None] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        for custom in session.exec(select(Lead.custom).where(col(Lead.id).in_(chunk))):
-            for key in sorted(custom or {}):
-                custom_keys.setdefault(key, None)
+# The tags and the open follow-ups of a chunk of leads, each sorted as before per lead.
+_CHUNK_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+_TAGS = (
+    select(col(LeadTag.lead_id), col(LeadTag.tag))
+    .where(col(LeadTag.lead_id).in_(_CHUNK_IDS))
+    .order_by(col(LeadTag.lead_id), col(LeadTag.tag))
+)
+_OPEN_FOLLOWUPS = (
+    select(col(FollowUp.id), col(FollowUp.lead_id), col(FollowUp.due), col(FollowUp.text))
+    .where(col(FollowUp.lead_id).in_(_CHUNK_IDS), col(FollowUp.done_at).is_(None))
+    # By lead first: the lead index answers it (the open index would scan every
+    # open follow-up for each chunk).
+    .order_by(col(FollowUp.lead_id), col(FollowUp.due), col(FollowUp.id))
+)
+
+
+def _as_date(value: Any) -> date | None:
+    """The next follow-up: an aggregate over a Date column is text on SQLite."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _custom(value: Any) -> dict[str, Any] | None:
+    """Custom fields from the raw column: JSON text on SQLite (decoded here, but for the
+    usual empty ``{}``), already decoded by the PostgreSQL driver."""
+    if isinstance(value, str):
+        return json.loads(value) if value not in _EMPTY_JSON else None
+    return value if isinstance(value, dict) else None
+
+
+def _iso_time(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def _csv(session: Session, stmt: Select[Any]) -> Iterator[str]:
+    # The header names every custom key, so they are gathered first (one column).
+    keys_stmt = stmt.with_only_columns(_RAW_CUSTOM).order_by(None)
+    custom_keys: set[str] = set()
+    for (raw,) in session.connection().execute(keys_stmt):
+        custom_keys.update(_custom(raw) or ())
     keys = sorted(custom_keys)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *(f"custom.{k}" for k in keys)])
-    for n, item in enumerate(_leads(session, ids, nexts), start=1):
-        data = item.as_dict()
-        cells = [_csv_cell(c, data, item) for c in CSV_COLUMNS]
-        cells.extend(str(data["custom"].get(k, "")) for k in keys)
-        writer.writerow([neutralise(c) for c in cells])
-        if n % _CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    for chunk in _leads(session, stmt):
+        writer.writerows(_csv_row(item, keys) for item in chunk)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue()
 
 
-def _csv_cell(column: str, data: dict[str, Any], item: ExportedLead) -> str:
-    if column == "tags":
-        return ", ".join(item.tags)
-    if column in BANT:
-        return str(data["bant"][column])
-    value = data.get(column)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+def _csv_row(item: ExportedLead, keys: list[str]) -> list[str]:
+    cells = [
+        str(item.id),
+        item.name or "",
+        item.given_name or "",
+        item.family_name or "",
+        item.email or "",
+        item.phone or "",
+        item.company or "",
+        item.title or "",
+        item.city or "",
+        item.country or "",
+        item.source or "",
+        ", ".join(item.tags),
+        item.birthday,
+        item.stage,
+        item.temperature,
+        item.budget,
+        item.authority,
+        item.need,
+        item.timeline,
+        "yes" if item.do_not_contact else "no",
+        item.created_at.isoformat(timespec="seconds"),
+        item.updated_at.isoformat(timespec="seconds"),
+        _iso_time(item.last_contact_at) or "",
+        item.next_followup.isoformat() if item.next_followup else "",
+    ]
+    if keys:
+        custom = item.custom or {}
+        cells.extend(str(custom.get(k, "")) for k in keys)
+    return [f"'{c}" if c and c[0] in _FORMULA_START else c for c in cells]
 
 
-def _json(session: Session, ids: list[int], nexts: dict[int, date | None]) -> Iterator[str]:
+# --- JSON -----------------------------------------------------------------------------
+
+
+def _json(session: Session, stmt: Select[Any]) -> Iterator[str]:
+    """A JSON array of ``as_dict()`` shapes, as ``json.dumps(indent=2)`` lays each out."""
     yield "["
-    for n, item in enumerate(_leads(session, ids, nexts)):
-        body = json.dumps(item.as_dict(), ensure_ascii=False, indent=2)
-        yield ("," if n else "") + "\n" + "\n".join("  " + line for line in body.splitlines())
+    first = True
+    for chunk in _leads(session, stmt):
+        parts = [json_object(item) for item in chunk]
+        yield ("\n" if first else ",\n") + ",\n".join(parts)
+        first = False
     yield "\n]\n"
 
 
-# --- vCard --------------------------------------------------------------------------
-
-
-def _vcards(session: Session, ids: list[int], nexts: dict[int, date | None]) -> Iterator[str]:
-    for item in _leads(session, ids, nexts):
-        yield vcard_text(item)
-
-
-def vcard_text(item: ExportedLead) -> str:
-    """One lead as a vCard 3.0."""
-    import vobject  # type: ignore[import-untyped]
-
-    lead = item.lead
-    card = vobject.vCard()
-    card.add("version").value = "3.0"
-    card.add("uid").value = f"prospectr-lead-{lead.id}"
-    card.add("fn").value = lead.name or lead.company or ""
-    card.add("n").value = vobject.vcard.Name(
-        family=lead.family_name or "", given=lead.given_name or ""
+def json_object(item: ExportedLead) -> str:
+    """One lead of the JSON export: ``as_dict()`` laid out by ``json.dumps(indent=2)``, one
+    level in (inside the array), without the cost of json's pure-Python indenting encoder."""
+    q = _quote
+    contact = ",\n    ".join(
+        f'"{name}": {_json_text(getattr(item, name))}' for name in CONTACT_FIELDS
     )
-    if not lead.name and lead.company:
-        card.add("x-abshowas").value = "COMPANY"
-    if lead.company:
-        card.add("org").value = [lead.company]
-    if lead.title:
-        card.add("title").value = lead.title
-    if lead.email:
-        email = card.add("email")
-        email.value = lead.email
-        email.type_param = "INTERNET"
-    if lead.phone:
-        card.add("tel").value = lead.phone
-    if lead.city or lead.country:
-        card.add("adr").value = vobject.vcard.Address(
-            city=lead.city or "", country=lead.country or ""
-        )
-    if item.birthday:
-        card.add("bday").value = item.birthday
-    if item.tags:
-        card.add("categories").value = item.tags
-    if lead.source:
-        card.add("x-prospectr-source").value = lead.source
-    card.add("x-prospectr-stage").value = item.stage
-    if lead.custom:
-        card.add("x-prospectr-custom").value = json.dumps(lead.custom, ensure_ascii=False)
-    return str(card.serialize())
+    last = _json_text(_iso_time(item.last_contact_at))
+    nxt = _json_text(item.next_followup.isoformat() if item.next_followup else None)
+    return (
+        f'  {{\n    "id": {item.id},\n    "name": {q(item.name)},\n    {contact},\n'
+        f'    "tags": {_json_value(item.tags)},\n'
+        f'    "birthday": {_json_text(item.birthday or None)},\n'
+        f'    "stage": {q(item.stage)},\n    "temperature": {q(item.temperature)},\n'
+        f'    "bant": {{\n      "budget": {q(item.budget)},\n'
+        f'      "authority": {q(item.authority)},\n      "need": {q(item.need)},\n'
+        f'      "timeline": {q(item.timeline)}\n    }},\n'
+        f'    "do_not_contact": {"true" if item.do_not_contact else "false"},\n'
+        f'    "custom": {_json_value(dict(item.custom or {}))},\n'
+        f'    "created_at": "{item.created_at.isoformat(timespec="seconds")}",\n'
+        f'    "updated_at": "{item.updated_at.isoformat(timespec="seconds")}",\n'
+        f'    "last_contact": {last},\n    "next_followup": {nxt}\n  }}'
+    )
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _json_value(value: Any) -> str:
+    """``value`` as json.dumps writes it with an indent of 2, at the depth of a lead's keys."""
+    if type(value) is list and all(type(v) is str for v in value):  # tags
+        if not value:
+            return "[]"
+        return "[\n      " + ",\n      ".join(map(_quote, value)) + "\n    ]"
+    if type(value) is dict and all(type(k) is type(v) is str for k, v in value.items()):
+        if not value:
+            return "{}"
+        pairs = ",\n      ".join(f"{_quote(k)}: {_quote(v)}" for k, v in value.items())
+        return "{\n      " + pairs + "\n    }"
+    return _JSON_BLOCK.encode(value).replace("\n", "\n    ")
+
+
+# --- vCard 3.0 ------------------------------------------------------------------------
+
+
+def _vcards(session: Session, stmt: Select[Any]) -> Iterator[str]:
+    for chunk in _leads(session, stmt):
+        yield "".join(vcard_text(item) for item in chunk)
 
 
 # --- iCalendar ------------------------------------------------------------------------
 
 
-def ics_text(items: list[ExportedLead], now: datetime, alarm_days: int) -> str:
-    """Birthdays (yearly, with an alarm) and open follow-ups as one calendar."""
-    from icalendar import Alarm, Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//prospectr//leads//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "prospectr")
-    stamp = now.astimezone(UTC)
-    for item in items:
-        lead = item.lead
-        name = lead.name or lead.company or f"#{lead.id}"
-        if lead.bday_month is not None and lead.bday_day is not None:
-            event = Event()
-            event.add("uid", f"prospectr-birthday-{lead.id}@prospectr")
-            event.add("dtstamp", stamp)
-            start = _birthday_start(lead.bday_month, lead.bday_day, lead.bday_year, now.date())
-            event.add("dtstart", start)
-            event.add("dtend", start + timedelta(days=1))
-            rule: dict[str, Any] = {"freq": "yearly"}
-            if (lead.bday_month, lead.bday_day) == (2, 29):
-                rule.update(bymonth=2, bymonthday=-1)  # Feb 28 in common years
-            event.add("rrule", rule)
-            event.add("summary", f"Birthday: {name}")
-            if lead.bday_year:
-                event.add("description", f"born {lead.bday_year}")
-            event.add("transp", "TRANSPARENT")
-            event.add("categories", ["birthday"])
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", f"Birthday of {name} in {alarm_days} day(s)")
-            alarm.add("trigger", timedelta(days=-alarm_days, hours=9))
-            event.add_component(alarm)
-            cal.add_component(event)
-        for followup in item.followups:
-            event = Event()
-            event.add("uid", f"prospectr-followup-{followup.id}@prospectr")
-            event.add("dtstamp", stamp)
-            event.add("dtstart", followup.due)
-            event.add("dtend", followup.due + timedelta(days=1))
-            summary = f"Follow up: {name}"
-            event.add("summary", f"{summary}: {followup.text}" if followup.text else summary)
-            event.add("categories", ["follow-up"])
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", summary)
-            alarm.add("trigger", timedelta(hours=9))
-            event.add_component(alarm)
-            cal.add_component(event)
-    return str(cal.to_ical().decode("utf-8"))
-
-
-def _birthday_start(month: int, day: int, year: int | None, today: date) -> date:
-    """The first day of the yearly event: the birth date, else this year's celebration."""
-    if year:
-        return date(year, month, day)
-    if (month, day) == (2, 29):
-        leap = today.year
-        while not calendar.isleap(leap):
-            leap -= 1
-        return date(leap, 2, 29)
-    return occurrence(month, day, today.year)
+def _calendar(session: Session, stmt: Select[Any], now: datetime, alarm_days: int) -> Iterator[str]:
+    yield CALENDAR_HEAD
+    for chunk in _leads(session, stmt, tags=False, followups=True):
+        yield "".join(ics_events(item, now, alarm_days) for item in chunk)
+    yield CALENDAR_END

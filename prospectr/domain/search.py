@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal
+from sqlalchemy import Select, and_, exists, func, literal
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -139,21 +140,18 @@ def count_matching(session: Session, query: LeadQuery, *, today: date) -> int:
     return int(session.exec(stmt).one())
 
 
-def list_leads(
-    session: Session,
-    query: LeadQuery,
-    *,
-    today: date,
-    limit: int | None = 50,
-    offset: int = 0,
-) -> list[LeadRow]:
-    """A page of leads matching ``query``, sorted in the database."""
+def lead_select(session: Session, query: LeadQuery, *columns: Any, today: date) -> Select[Any]:
+    """``SELECT columns, next_followup`` of the leads matching ``query``, in list order.
+
+    The FROM is each lead joined to its stage; the last column is the date of the
+    lead's next open follow-up (None without one). ``list`` and ``export`` share it.
+    """
     if query.sort not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {query.sort!r}")
     nxt = _next_followup().label("next_followup")
-    sales = _sales_count().label("sales")
     stmt = (
-        select(Lead, Stage.name, nxt, sales)
+        sa_select(*columns, nxt)
+        .select_from(Lead)
         .join(Stage, col(Stage.id) == col(Lead.stage_id))
         .where(*_conditions(session, query, today))
     )
@@ -179,11 +177,25 @@ def list_leads(
         order = [key.asc().nulls_last(), col(Lead.id)]
     if query.sort != "name":
         order.insert(1, name_key)
-    stmt = stmt.order_by(*order).offset(offset)
+    return stmt.order_by(*order)
+
+
+def list_leads(
+    session: Session,
+    query: LeadQuery,
+    *,
+    today: date,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> list[LeadRow]:
+    """A page of leads matching ``query``, sorted in the database."""
+    sales = _sales_count().label("sales")
+    stmt = lead_select(session, query, Lead, Stage.name, sales, today=today)
+    stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     rows: list[LeadRow] = []
-    for lead, stage_name, next_due, n_sales in session.execute(stmt):
+    for lead, stage_name, n_sales, next_due in session.execute(stmt):
         rows.append(
             LeadRow(
                 id=lead.id,
@@ -211,4 +223,4 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-__all__ = ["SORTS", "LeadQuery", "LeadRow", "count_matching", "list_leads"]
+__all__ = ["SORTS", "LeadQuery", "LeadRow", "count_matching", "lead_select", "list_leads"]
