@@ -21,7 +21,18 @@ from prospectr.cli.app import (
     today,
     unit,
 )
-from prospectr.cli.options import CityFilter, SourceFilter, TagFilter, lead_query
+from prospectr.cli.options import (
+    CityFilter,
+    DescOpt,
+    DueFilter,
+    QueryFilter,
+    SortOpt,
+    SourceFilter,
+    StageFilter,
+    TagFilter,
+    TempFilter,
+    lead_query,
+)
 from prospectr.config import open_private
 
 if TYPE_CHECKING:
@@ -283,7 +294,7 @@ Examples:
 
 @app.command("export", help=EXPORT_HELP)
 def export_command(
-    text: Annotated[str, typer.Argument(help="Search words (as in list).")] = "",
+    text: Annotated[str, typer.Argument(help="Words to find, as in search (or -q).")] = "",
     fmt: Annotated[
         str | None,
         typer.Option("--format", "-f", help="csv, json, vcf or ics (default: from -o, else csv)."),
@@ -291,16 +302,15 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
     ] = None,
-    stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
-    temperature: Annotated[
-        str | None, typer.Option("--temperature", help="Only cold, warm or hot.")
-    ] = None,
+    stage: StageFilter = None,
+    temperature: TempFilter = None,
     source: SourceFilter = None,
     tag: TagFilter = None,
     city: CityFilter = None,
-    due: Annotated[bool, typer.Option("--due", help="Only leads with a follow-up due.")] = False,
-    sort: Annotated[str, typer.Option("--sort", help="Order (as in list).")] = "name",
-    desc: Annotated[bool, typer.Option("--desc", help="Reverse the order.")] = False,
+    due: DueFilter = False,
+    query: QueryFilter = "",
+    sort: SortOpt = "name",
+    desc: DescOpt = False,
     alarm_days: Annotated[
         int, typer.Option("--alarm-days", help="ics: birthday alarm this many days before.")
     ] = 3,
@@ -309,9 +319,10 @@ def export_command(
 
     chosen = (fmt or (output.suffix.lstrip(".") if output else "") or "csv").lower()
     chosen = {"vcard": "vcf", "ical": "ics"}.get(chosen, chosen)
-    query = lead_query(text, stage, temperature, source, tag, city, due, sort, desc)
+    words = " ".join(w for w in (text, query) if w)  # list's -q, or words as in search
+    lead_q = lead_query(words, stage, temperature, source, tag, city, due, sort, desc)
     with unit(write=False) as s:
-        chunks = iter_export(s, query, chosen, today=today(), now=now(), alarm_days=alarm_days)
+        chunks = iter_export(s, lead_q, chosen, today=today(), now=now(), alarm_days=alarm_days)
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)

@@ -30,6 +30,7 @@ from prospectr.cli.options import (
     CityFilter,
     DescOpt,
     DueFilter,
+    QueryFilter,
     SortOpt,
     SourceFilter,
     StageFilter,
@@ -187,9 +188,7 @@ def list_command(
     tag: TagFilter = None,
     city: CityFilter = None,
     due: DueFilter = False,
-    query: Annotated[
-        str, typer.Option("--query", "-q", help="Text to find (name, email, notes...).")
-    ] = "",
+    query: QueryFilter = "",
     sort: SortOpt = "name",
     desc: DescOpt = False,
     limit: LimitOpt = 50,

@@ -28,6 +28,9 @@ CityFilter = Annotated[str | None, typer.Option("--city", help="Only this city."
 DueFilter = Annotated[
     bool, typer.Option("--due", help="Only leads with a follow-up due today or overdue.")
 ]
+QueryFilter = Annotated[
+    str, typer.Option("--query", "-q", help="Text to find (name, email, notes...).")
+]
 SortOpt = Annotated[str, typer.Option("--sort", help=f"Sort by: {SORT_HELP}.")]
 DescOpt = Annotated[bool, typer.Option("--desc", help="Sort in descending order.")]
 

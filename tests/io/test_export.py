@@ -246,3 +246,19 @@ def test_export_and_rejects_files_are_owner_only(cli: Callable[..., Any], tmp_pa
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert "Ann" in out.read_text(encoding="utf-8")
     assert "not-an-email" in rejects.read_text(encoding="utf-8-sig")
+
+
+def test_cli_export_takes_the_options_of_list(cli: Callable[..., Any]) -> None:
+    cli("add", "Maria Santos", "-s", "referral", "--city", "Cebu")
+    cli("add", "Mario Rossi", "-s", "referral")
+    cli("add", "Ana Reyes", "-s", "event", "--city", "Cebu")
+    cli("move", "Ana Reyes", "qualified")
+    args = ("-S", "new", "--temp", "unknown", "-s", "referral", "-q", "mar", "--sort", "name")
+    listed = cli("list", *args, "--desc", "--json")
+    exported = cli("export", *args, "--desc", "--format", "json")
+    assert listed.exit_code == exported.exit_code == 0
+    names = [lead["name"] for lead in json.loads(listed.stdout)["leads"]]
+    assert names == ["Mario Rossi", "Maria Santos"]
+    assert [lead["name"] for lead in json.loads(exported.stdout)] == names
+    words = cli("export", "cebu", "-q", "ana", "--format", "json")
+    assert [lead["name"] for lead in json.loads(words.stdout)] == ["Ana Reyes"]
