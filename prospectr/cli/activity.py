@@ -59,7 +59,7 @@ def log(
     with unit() as s:
         when = now()
         if at is not None:
-            day = domain.parse_date(at, today())
+            day = domain.parse_date(at, today(), past=True)
             if day != when.date():
                 when = datetime.combine(day, time(0, 0))
         found = domain.resolve_lead(s, lead)
@@ -206,7 +206,7 @@ def sale(
     from prospectr.models import Stage
 
     with unit() as s:
-        day = domain.parse_date(on, today()) if on is not None else today()
+        day = domain.parse_date(on, today(), past=True) if on is not None else today()
         found = domain.resolve_lead(s, lead)
         before = s.get(Stage, found.stage_id)
         item = domain.record_sale(

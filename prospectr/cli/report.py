@@ -99,8 +99,8 @@ def run(sections: Sequence[str], opts: Options) -> None:
     with unit(write=False) as s:
         day = today()
         flt = ReportFilter(
-            since=parse_date(opts.since, day) if opts.since else None,
-            until=parse_date(opts.until, day) if opts.until else None,
+            since=parse_date(opts.since, day, past=True) if opts.since else None,
+            until=parse_date(opts.until, day, past=True) if opts.until else None,
             source=opts.source,
             tag=opts.tag,
         )

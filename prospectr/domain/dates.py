@@ -100,14 +100,17 @@ def _birth_year(year_text: str, today: date) -> int:
     return year
 
 
-def _next_month_day(month: int, day: int, today: date, original: str) -> date:
-    """The next date (today included) with this month and day."""
+def _next_month_day(
+    month: int, day: int, today: date, original: str, *, past: bool = False
+) -> date:
+    """The next date (today included) with this month and day; ``past``: the last one."""
     _check_month_day(month, day, original)
-    for year in range(today.year, today.year + 9):
+    years = range(today.year, today.year - 9, -1) if past else range(today.year, today.year + 9)
+    for year in years:
         if month == 2 and day == 29 and not calendar.isleap(year):
             continue
         candidate = date(year, month, day)
-        if candidate >= today:
+        if (candidate <= today) if past else (candidate >= today):
             return candidate
     raise InvalidInput(f"not a real date: {original!r}")  # pragma: no cover
 
@@ -117,8 +120,15 @@ def _check_month_day(month: int, day: int, original: str) -> None:
         raise InvalidInput(f"not a real date: {original!r}")
 
 
-def parse_date(text: str, today: date) -> date:
-    """Parse a date as users type it. Raises InvalidInput with the reason."""
+def parse_date(text: str, today: date, *, past: bool = False) -> date:
+    """Parse a date as users type it. Raises InvalidInput with the reason.
+
+    A date without a year ("20 Nov", "11-20") and a bare weekday ("friday") mean
+    the next one, today included: follow-ups are ahead. With ``past`` (when a
+    call was made, a sale done, a report period) they mean the last one, today
+    included, and "last friday" is understood too. Explicit dates and offsets
+    ("+3d", "-1w", "next week") mean what they say either way.
+    """
     original = text
     s = " ".join(text.strip().lower().split())
     if not s:
@@ -139,6 +149,13 @@ def parse_date(text: str, today: date) -> date:
     if m := _IN_RE.match(s):
         return _add(today, int(m.group(1)), m.group(2)[0])
     words = s.split()
+    if words[-1] in _WEEKDAYS and len(words) <= 2 and words[0] in ("last", words[-1]) and (
+        past or words[0] == "last"
+    ):
+        back = (today.weekday() - _WEEKDAYS[words[-1]]) % 7
+        if back == 0 and words[0] == "last":
+            back = 7
+        return today - timedelta(days=back)
     if words[-1] in _WEEKDAYS and len(words) <= 2 and words[0] in ("next", "this", words[-1]):
         ahead = (_WEEKDAYS[words[-1]] - today.weekday()) % 7
         if ahead == 0 and words[0] != "this":
@@ -147,16 +164,16 @@ def parse_date(text: str, today: date) -> date:
     if m := _ISO_RE.match(s):
         return _real_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), original)
     if m := _MD_DASH_RE.match(s):
-        return _next_month_day(int(m.group(1)), int(m.group(2)), today, original)
+        return _next_month_day(int(m.group(1)), int(m.group(2)), today, original, past=past)
     if m := _DMY_RE.match(s):
         day, month = int(m.group(1)), int(m.group(2))
         if m.group(3):
             return _real_date(_full_year(m.group(3), today), month, day, original)
-        return _next_month_day(month, day, today, original)
+        return _next_month_day(month, day, today, original, past=past)
     parsed = _parse_words(s, original)
     day, month, year = parsed
     if year is None:
-        return _next_month_day(month, day, today, original)
+        return _next_month_day(month, day, today, original, past=past)
     return _real_date(year, month, day, original)
 
 

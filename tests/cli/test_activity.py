@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -171,6 +172,21 @@ def test_followup_list_when_nothing_is_due(cli: Run) -> None:
     assert cli("followup", "list").stdout == "No follow-up due in the next 7 days.\n"
     assert cli("followup", "list", "--overdue").stdout == "No follow-up overdue.\n"
     assert cli("followup", "list", "--json").stdout == "[]\n"
+
+
+@pytest.mark.usefixtures("leads")
+def test_dates_without_a_year_are_in_the_past_for_what_happened(cli: Run, query: Any) -> None:
+    assert cli("log", "maria", "met", "--at", "20 Nov").stdout == (
+        "call logged on #1  Maria Santos  (2026-11-20)\n"
+    )
+    assert cli("sale", "maria", "10", "--date", "12-01").stdout.startswith(
+        "sale #1: 10.00 on 2025-12-01"
+    )
+    assert cli("followup", "add", "maria", "12-01").exit_code == 0  # a follow-up is ahead
+    assert query("SELECT due FROM follow_up") == [("2026-12-01",)]
+    report = cli("report", "funnel", "--since", "1 Oct", "--until", "today", "--json")
+    assert report.exit_code == 0, report.stderr
+    assert json.loads(report.stdout)["filters"]["since"] == "2026-10-01"
 
 
 # --- sales --------------------------------------------------------------------------------

@@ -77,6 +77,39 @@ def test_feb_29_month_day_skips_to_the_next_leap_year() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # no year: the last such day, today included (a call made, a sale done)
+        ("20 Nov", date(2026, 11, 20)),
+        ("11-24", TODAY),
+        ("11-25", date(2025, 11, 25)),
+        ("--12-01", date(2025, 12, 1)),
+        ("1/12", date(2025, 12, 1)),
+        ("Jan 31", date(2026, 1, 31)),
+        ("29 Feb", date(2024, 2, 29)),
+        # weekday names: the last one, today included; "last" means before today
+        ("friday", date(2026, 11, 20)),
+        ("tuesday", TODAY),
+        ("last tuesday", date(2026, 11, 17)),
+        ("last monday", date(2026, 11, 23)),
+        # explicit dates, offsets and "next"/"this" mean what they say
+        ("2026-12-01", date(2026, 12, 1)),
+        ("yesterday", date(2026, 11, 23)),
+        ("-1w", date(2026, 11, 17)),
+        ("next friday", FRIDAY),
+        ("this tuesday", TODAY),
+    ],
+)
+def test_parse_date_of_something_past(text: str, expected: date) -> None:
+    assert parse_date(text, TODAY, past=True) == expected
+
+
+def test_last_weekday_is_understood_without_past() -> None:
+    assert parse_date("last friday", TODAY) == date(2026, 11, 20)
+    assert parse_date("29 Feb", TODAY) == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "1990-02-30",

@@ -90,6 +90,8 @@ def test_parse_date_raises_nothing_but_invalid_input(text: str, tally: Tally) ->
 def test_parse_date_any_today(text: str, today: date, tally: Tally) -> None:
     tally.add("inputs generated")
     _only_invalid_input(parse_date, text, today)
+    past = _only_invalid_input(lambda: parse_date(text, today, past=True))
+    assert past is None or isinstance(past, date)
 
 
 @SETTINGS

@@ -57,13 +57,16 @@ def lead_bindings(*shown: str) -> list[Binding]:
     return [replace(b, show=b.action in shown) for b in LEAD_BINDINGS]
 
 
-def date_check(app: ProspectrApp, *, required: bool = True) -> Any:
-    """A live check showing the date a typed word means (the domain's parser)."""
+def date_check(app: ProspectrApp, *, required: bool = True, past: bool = False) -> Any:
+    """A live check showing the date a typed word means (the domain's parser).
+
+    ``past`` for when something happened (see ``parse_date``).
+    """
 
     def check(value: str) -> str:
         if not value.strip() and not required:
             return ""
-        when = domain.parse_date(value, app.today())
+        when = domain.parse_date(value, app.today(), past=past)
         return when.strftime("%A %Y-%m-%d")
 
     return check
@@ -146,7 +149,7 @@ class LeadActions:
                 lead = domain.get_lead(s, lead_id)
                 when = app.now()
                 if values.get("when", "").strip():
-                    day = domain.parse_date(values["when"], app.today())
+                    day = domain.parse_date(values["when"], app.today(), past=True)
                     if day != when.date():
                         when = when.replace(year=day.year, month=day.month, day=day.day)
                 item = domain.log_interaction(
@@ -158,7 +161,7 @@ class LeadActions:
         fields = [
             Field("kind", "Kind", value=kind, choices=[(k, k) for k in INTERACTION_KINDS]),
             Field("text", "What was said", placeholder="questions, concerns, promises…"),
-            Field("when", "When", value="today", check=date_check(app)),
+            Field("when", "When", value="today", check=date_check(app, past=True)),
         ]
         title = "Log a call" if kind == "call" else "Add a note or contact"
         app.push_screen(FormScreen(title, fields, submit), self._done)
@@ -220,7 +223,7 @@ class LeadActions:
             return f"amount {domain.parse_amount(value)}"
 
         def submit(values: dict[str, str], force: bool) -> str:
-            on = domain.parse_date(values["on"], app.today())
+            on = domain.parse_date(values["on"], app.today(), past=True)
             with app.unit() as s:
                 lead = domain.get_lead(s, lead_id)
                 domain.record_sale(
@@ -236,7 +239,7 @@ class LeadActions:
 
         fields = [
             Field("amount", "Amount", placeholder="1250.00", check=amount),
-            Field("on", "Date", value="today", check=date_check(app)),
+            Field("on", "Date", value="today", check=date_check(app, past=True)),
             Field("what", "What", placeholder="3 cakes"),
         ]
         app.push_screen(FormScreen("Record a sale", fields, submit), self._done)
