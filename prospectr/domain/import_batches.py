@@ -4,24 +4,41 @@ A batch records every lead it created and, for each lead it changed, a
 snapshot of the lead as it was (columns, tags, and the notes it added). Undo
 deletes the created leads and restores the snapshots, so the lead tables are
 exactly as before the import; the batch itself stays listed, marked undone.
+
+Undo works with plain rows and statements, in chunks of at most 500 items: a
+batch of a hundred thousand leads needs neither their objects nor all their
+snapshots in memory at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, delete, func, insert, or_, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    update,
+)
 from sqlmodel import Session, col, select
 
-from prospectr.domain.leads import refresh_search_text
+from prospectr.domain.leads import SEARCH_COLUMNS, search_text_of
 from prospectr.errors import Conflict, NotFound
 from prospectr.models import FollowUp, ImportBatch, ImportItem, Interaction, Lead, LeadTag, Sale
 
 LEAD_TABLE = Lead.__table__  # type: ignore[attr-defined]
 _TAG_TABLE = LeadTag.__table__  # type: ignore[attr-defined]
 _NOTE_TABLE = Interaction.__table__  # type: ignore[attr-defined]
+_ITEM_TABLE = ImportItem.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
 
 
@@ -79,19 +96,33 @@ def snapshot(lead: Lead, tags: list[str]) -> dict[str, Any]:
     return {"lead": columns, "tags": sorted(tags), "notes_added": []}
 
 
-def _from_json(before: dict[str, Any]) -> dict[str, Any]:
+def _converter(column: Any) -> Callable[[Any], Any] | None:
+    if isinstance(column.type, DateTime):
+        return datetime.fromisoformat
+    if isinstance(column.type, Date):
+        return date.fromisoformat
+    if isinstance(column.type, Boolean):
+        return bool
+    return None
+
+
+# How each lead column's snapshot value is read back (None: as it is).
+_CONVERT = {column.name: _converter(column) for column in LEAD_TABLE.columns}
+
+
+def _from_json(before: dict[str, Any], columns: Iterable[str] | None = None) -> dict[str, Any]:
+    """The lead columns of a snapshot as Python values, in the order of ``columns`` if given.
+
+    Keys that are not lead columns (or not in ``columns``) are left out.
+    """
     values: dict[str, Any] = {}
-    for column in LEAD_TABLE.columns:
-        if column.name not in before:
+    convert = _CONVERT
+    for name in before if columns is None else columns:
+        if name not in before or name not in convert:
             continue
-        value = before[column.name]
-        if value is not None and isinstance(column.type, DateTime):
-            value = datetime.fromisoformat(value)
-        elif value is not None and isinstance(column.type, Date):
-            value = date.fromisoformat(value)
-        elif value is not None and isinstance(column.type, Boolean):
-            value = bool(value)
-        values[column.name] = value
+        value = before[name]
+        to_python = convert[name]
+        values[name] = value if value is None or to_python is None else to_python(value)
     return values
 
 
@@ -131,37 +162,31 @@ def undo_import(
     if batch.undone_at is not None:
         raise Conflict(f"import batch #{batch_id} was already undone")
     of_batch = col(ImportItem.batch_id) == batch_id
-    # Plain rows for the (many) created leads; objects only for the updated ones.
+    # Plain rows only: a batch may hold a hundred thousand leads.
     created = list(
         session.execute(
             select(ImportItem.lead_id).where(of_batch, col(ImportItem.action) == "created")
         ).scalars()
     )
-    updated = list(
-        session.exec(
-            select(ImportItem)
-            .where(of_batch, col(ImportItem.action) == "updated")
-            .order_by(col(ImportItem.id))
-        )
-    )
-    touched_ids = [*created, *(i.lead_id for i in updated)]
+    updated = session.execute(
+        select(ImportItem.lead_id).where(of_batch, col(ImportItem.action) == "updated")
+    ).scalars()
+    touched_ids = [*created, *updated]
     _refuse_later_batches(session, batch_id, touched_ids)
     if not force:
         _refuse_changed(session, batch, created, touched_ids)
-    gone = set(created)
-    for obj in [o for o in session.identity_map.values() if isinstance(o, Lead)]:
-        if obj.id in gone:
-            session.expunge(obj)  # loaded by the caller: it is about to be deleted
+    del touched_ids
+    held = _Held(session)
+    held.drop_leads(created)  # loaded by the caller: they are about to be deleted
     deleted = 0
+    conn = session.connection()
     for chunk in _chunks(created):
         # The session holds none of these leads now: no need to match them in memory.
-        result = session.execute(
-            delete(Lead).where(col(Lead.id).in_(chunk)),
-            execution_options={"synchronize_session": False},
-        )
-        deleted += _rowcount(result)
-    # Leads deleted since the import are neither counted nor restored.
-    restored = sum(_restore(session, item, refresh=force) for item in reversed(updated))
+        deleted += _rowcount(conn.execute(delete(LEAD_TABLE).where(LEAD_TABLE.c.id.in_(chunk))))
+    del created
+    restored = 0
+    for items in _updated_items(session, batch_id):
+        restored += _restore(conn, items, refresh=force, held=held)
     batch.undone_at = now
     session.add(batch)
     session.flush()
@@ -183,33 +208,161 @@ RESTORED_COLUMNS = (
 )
 
 
-def _restore(session: Session, item: ImportItem, *, refresh: bool) -> bool:
-    """Put back what the import changed on one lead; ``refresh`` rebuilds its search text.
+class _Held:
+    """The lead rows the caller's session already holds as objects, so undo keeps it true.
 
-    False (and nothing written) when the lead was deleted since. Plain table
-    statements, so nothing is matched against the session's objects (undo of a
-    large merge batch holds thousands of them).
+    Undo writes with plain statements (nothing is matched against the session);
+    the few objects the caller loaded are dropped (deleted leads, tags, notes)
+    or expired (restored leads: read again on next use).
     """
-    before = item.before or {}
-    snap = _from_json(before.get("lead", {}))
-    values = {key: snap[key] for key in RESTORED_COLUMNS if key in snap}
-    lead_id = item.lead_id
-    result = session.execute(update(LEAD_TABLE).where(LEAD_TABLE.c.id == lead_id).values(**values))
-    if not _rowcount(result):
-        return False
-    session.execute(delete(_TAG_TABLE).where(_TAG_TABLE.c.lead_id == lead_id))
-    tags = before.get("tags") or []
-    if tags:
-        session.execute(insert(_TAG_TABLE), [{"lead_id": lead_id, "tag": t} for t in tags])
-    added = before.get("notes_added") or []
-    if added:
-        session.execute(delete(_NOTE_TABLE).where(_NOTE_TABLE.c.id.in_(added)))
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.leads: dict[int, Lead] = {}
+        self.tags: dict[int, list[LeadTag]] = {}
+        self.notes: dict[int, Interaction] = {}
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Lead) and obj.id is not None:
+                self.leads[obj.id] = obj
+            elif isinstance(obj, LeadTag):
+                self.tags.setdefault(obj.lead_id, []).append(obj)
+            elif isinstance(obj, Interaction) and obj.id is not None:
+                self.notes[obj.id] = obj
+
+    def drop_leads(self, lead_ids: list[int]) -> None:
+        """Expunge the deleted leads (their tags and notes go with them)."""
+        if not (self.leads or self.tags or self.notes):
+            return
+        gone = set(lead_ids)
+        for lead_id in gone.intersection(self.leads):
+            self.session.expunge(self.leads.pop(lead_id))
+        for lead_id in gone.intersection(self.tags):
+            for tag in self.tags.pop(lead_id):
+                self.session.expunge(tag)
+        for note_id, note in list(self.notes.items()):
+            if note.lead_id in gone:
+                self.session.expunge(self.notes.pop(note_id))
+
+    def restored(self, lead_ids: Iterable[int], note_ids: list[int]) -> None:
+        """Expire the restored leads; expunge their tags and the notes deleted."""
+        if not (self.leads or self.tags or self.notes):
+            return
+        for lead_id in lead_ids:
+            if lead_id in self.leads:
+                self.session.expire(self.leads[lead_id])
+            for tag in self.tags.pop(lead_id, ()):
+                self.session.expunge(tag)
+        for note_id in note_ids:
+            note = self.notes.pop(note_id, None)
+            if note is not None:
+                self.session.expunge(note)
+
+
+def _updated_items(session: Session, batch_id: int) -> Iterator[list[tuple[int, Any]]]:
+    """The batch's updated leads and their snapshots, newest item first, _CHUNK at a time.
+
+    Keyset pages (``id < last``): one page of snapshots in memory at a time, and
+    no cursor left open while the restore writes.
+    """
+    items = _ITEM_TABLE
+    query = (
+        select(items.c.id, items.c.lead_id, items.c.before)
+        .where(items.c.batch_id == batch_id, items.c.action == "updated")
+        .order_by(items.c.id.desc())
+        .limit(_CHUNK)
+    )
+    last: int | None = None
+    while True:
+        page = query if last is None else query.where(items.c.id < last)
+        rows = session.execute(page).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [(row[1], row[2]) for row in rows]
+        if len(rows) < _CHUNK:
+            return
+
+
+def _restore(conn: Connection, items: list[tuple[int, Any]], *, refresh: bool, held: _Held) -> int:
+    """Put back what the import changed on a chunk of leads; ``refresh`` rebuilds their search text.
+
+    ``items`` are (lead id, snapshot), newest first: the same as restoring the
+    snapshots one by one in that order (a lead with several ends as its oldest
+    says). Leads deleted since are skipped and not counted. A handful of
+    statements per chunk: the existing leads, the columns (one ``executemany``
+    per set of restored columns), the tags, the notes the import added.
+    """
+    ids = list({lead_id for lead_id, _ in items})
+    present = set(conn.execute(select(LEAD_TABLE.c.id).where(LEAD_TABLE.c.id.in_(ids))).scalars())
+    values: dict[int, dict[str, Any]] = {}
+    tags: dict[int, list[str]] = {}
+    notes: list[int] = []
+    restored = 0
+    for lead_id, before in items:
+        if lead_id not in present:
+            continue
+        restored += 1
+        before = before or {}
+        columns = _from_json(before.get("lead", {}), RESTORED_COLUMNS)
+        newer = values.get(lead_id)
+        if newer is not None:  # an older snapshot of the same lead: it wins where it has a value
+            both = {**newer, **columns}
+            columns = {key: both[key] for key in RESTORED_COLUMNS if key in both}
+        values[lead_id] = columns
+        tags[lead_id] = list(before.get("tags") or [])
+        notes.extend(before.get("notes_added") or [])
+    if not restored:
+        return 0
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for lead_id, columns in values.items():
+        if columns:  # in the order of RESTORED_COLUMNS: the same columns, the same key
+            by_columns.setdefault(tuple(columns), []).append({**columns, "lead_id": lead_id})
+    for params in by_columns.values():
+        conn.execute(update(LEAD_TABLE).where(LEAD_TABLE.c.id == bindparam("lead_id")), params)
+    lead_ids = list(values)
+    conn.execute(delete(_TAG_TABLE).where(_TAG_TABLE.c.lead_id.in_(lead_ids)))
+    tag_rows = [
+        {"lead_id": lead_id, "tag": tag} for lead_id, names in tags.items() for tag in names
+    ]
+    if tag_rows:
+        conn.execute(insert(_TAG_TABLE), tag_rows)
+    for chunk in _chunks(notes):
+        conn.execute(delete(_NOTE_TABLE).where(_NOTE_TABLE.c.id.in_(chunk)))
     if refresh:
-        lead = session.get(Lead, lead_id)
-        if lead is not None:
-            session.refresh(lead)
-            refresh_search_text(session, lead)
-    return True
+        _refresh_search_text(conn, lead_ids)
+    held.restored(lead_ids, notes)
+    return restored
+
+
+def _refresh_search_text(conn: Connection, lead_ids: list[int]) -> None:
+    """Rebuild the search text of these leads (``leads.refresh_search_text``, in bulk)."""
+    tags: dict[int, list[str]] = {}
+    for lead_id, tag in conn.execute(
+        select(_TAG_TABLE.c.lead_id, _TAG_TABLE.c.tag)
+        .where(_TAG_TABLE.c.lead_id.in_(lead_ids))
+        .order_by(_TAG_TABLE.c.lead_id, _TAG_TABLE.c.tag)
+    ):
+        tags.setdefault(lead_id, []).append(tag)
+    notes: dict[int, list[str]] = {}
+    for lead_id, text in conn.execute(
+        select(_NOTE_TABLE.c.lead_id, _NOTE_TABLE.c.text)
+        .where(_NOTE_TABLE.c.lead_id.in_(lead_ids))
+        .order_by(_NOTE_TABLE.c.lead_id, _NOTE_TABLE.c.at, _NOTE_TABLE.c.id)
+    ):
+        notes.setdefault(lead_id, []).append(text)
+    columns = [LEAD_TABLE.c[name] for name in SEARCH_COLUMNS]
+    changed = []
+    for row in conn.execute(
+        select(LEAD_TABLE.c.id, LEAD_TABLE.c.search_text, *columns).where(
+            LEAD_TABLE.c.id.in_(lead_ids)
+        )
+    ).mappings():
+        lead_id = row["id"]
+        text = search_text_of(dict(row), tags.get(lead_id, ()), notes.get(lead_id, ()))
+        if text != row["search_text"]:
+            changed.append({"lead_id": lead_id, "search_text": text})
+    if changed:
+        conn.execute(update(LEAD_TABLE).where(LEAD_TABLE.c.id == bindparam("lead_id")), changed)
 
 
 def _refuse_later_batches(session: Session, batch_id: int, lead_ids: list[int]) -> None:

@@ -195,7 +195,11 @@ def lead_tags(session: Session, lead_id: int) -> list[str]:
 def refresh_search_text(session: Session, lead: Lead) -> None:
     """Rebuild the lead's search column from its fields, tags and notes."""
     assert lead.id is not None
-    notes = session.exec(select(Interaction.text).where(col(Interaction.lead_id) == lead.id))
+    notes = session.exec(
+        select(Interaction.text)
+        .where(col(Interaction.lead_id) == lead.id)
+        .order_by(col(Interaction.at), col(Interaction.id))
+    )
     lead.search_text = search_text_for(lead, lead_tags(session, lead.id), notes)
     session.add(lead)
 

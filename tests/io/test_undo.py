@@ -225,3 +225,26 @@ def test_undo_counts_only_the_leads_still_there(engine: Engine, tmp_path: Path) 
     assert (result.deleted, result.restored) == (1, 1)
     leads = stored(engine)
     assert [(lead["name"], lead["title"]) for lead in leads.values()] == [("Omar Haddad", None)]
+
+
+def test_undo_in_a_session_that_holds_an_updated_lead(engine: Engine, tmp_path: Path) -> None:
+    """A restored lead the caller's session holds is read again, not left as the import set it."""
+    from prospectr.domain.activity import interactions
+
+    with session_scope(engine) as s:
+        add_lead(s, now=NOW, name="Priya Sharma", email="priya@example.com", tags=["vip"])
+    path = tmp_path / "merge.csv"
+    path.write_text(
+        "Name,Email,Title,Tags,Notes\nPriya S.,priya@example.com,Chef,cooks,wants a cake\n",
+        encoding="utf-8",
+    )
+    report = run_import(engine, path, on_duplicate="merge")
+    with session_scope(engine) as s:
+        priya = get_lead(s, 1)
+        assert (priya.title, [n.text for n in interactions(s, 1)]) == ("Chef", ["wants a cake"])
+        result = undo_import(s, report.batch_id or 0, now=LATER)
+        assert result.restored == 1
+        assert priya in s
+        assert priya.title is None
+        assert "chef" not in priya.search_text
+        assert interactions(s, 1) == []
