@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from prospectr import config
 from prospectr.errors import Ambiguous, DuplicateLead, InvalidInput, ProspectrError
@@ -28,7 +29,40 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+
+class _OneLineErrors(TyperGroup):
+    """The command group: a usage error is one ``error:`` line on stderr, exit 2.
+
+    Click would print a usage line, a hint and the error on three lines; bad
+    input here always gets one line, naming the help to read.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:  # Click's errors: usage (exit 2), bad files
+            ctx: Any = getattr(exc, "ctx", None)
+            where = getattr(ctx, "command_path", None)
+            hint = f" (see '{where} --help')" if exc.exit_code == 2 and where else ""
+            sys.stderr.write(f"error: {printable(exc.format_message())}{hint}\n")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.stderr.write("aborted\n")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="prospectr",
     help=(
         "prospectr: a terminal prospect tracker. Capture leads, qualify them (BANT),"

@@ -96,3 +96,41 @@ def test_loading_the_commands_loads_neither_rich_nor_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuch"], "error: No such command 'nosuch'. (see 'prospectr --help')\n"),
+        (
+            ["report", "nosuch"],
+            "error: No such command 'nosuch'. (see 'prospectr report --help')\n",
+        ),
+        (["list", "--bogus"], "error: No such option: --bogus (see 'prospectr list --help')\n"),
+        (
+            ["list", "--limit", "0"],
+            "error: Invalid value for '--limit' / '-l': Input should be greater than or equal"
+            " to 1 (see 'prospectr list --help')\n",
+        ),
+        (["note"], "error: Missing argument 'LEAD'. (see 'prospectr note --help')\n"),
+    ],
+)
+def test_usage_errors_are_one_line_with_the_help_to_read(
+    cli: Callable[..., Any], args: list[str], message: str
+) -> None:
+    result = cli(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+def test_the_installed_command_gives_one_line_too(db_path: Any) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "prospectr", "list", "--bogus"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert (
+        result.stderr == "error: No such option: --bogus (see 'python -m prospectr list --help')\n"
+    )
