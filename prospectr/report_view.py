@@ -71,15 +71,28 @@ def amount(cents: int) -> str:
 
 
 def period_text(flt: ReportFilter) -> str:
-    """The filters in words: "captured 2026-01-01..2026-06-30, source referral"."""
+    """The filters in words: "for 2026-01-01..2026-06-30, source referral",
+    "from 2026-11-01", "up to 2026-11-30", "for tag vip"; "" without filters.
+    """
     parts = []
-    if flt.since or flt.until:
-        parts.append(f"{flt.since or '…'}..{flt.until or '…'}")
+    if flt.since and flt.until:
+        parts.append(f"for {flt.since}..{flt.until}")
+    elif flt.since:
+        parts.append(f"from {flt.since}")
+    elif flt.until:
+        parts.append(f"up to {flt.until}")
     if flt.source:
         parts.append(f"source {flt.source}")
     if flt.tag:
         parts.append(f"tag {flt.tag}")
+    if parts and not (flt.since or flt.until):
+        parts[0] = f"for {parts[0]}"
     return ", ".join(parts)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 customer``, ``2 customers``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def heading(title: str, note: str = "") -> Text:
@@ -276,7 +289,8 @@ def render_customers(customers: Customers) -> RenderableType:
     c = customers
     share = pct(c.repeat_customers / c.customers) if c.customers else DASH
     summary = (
-        f"{c.customers} customers, {c.repeat_customers} repeat ({share}), {c.sales} sales,"
+        f"{plural(c.customers, 'customer')}, {c.repeat_customers} repeat ({share}),"
+        f" {plural(c.sales, 'sale')},"
         f" {c.sales_per_customer or 0:.2f} per customer, revenue {amount(c.revenue_cents)}"
     )
     parts: list[RenderableType] = [heading("Customers", summary)]
@@ -333,7 +347,7 @@ def render_report(report: Report, *, limit: int | None) -> RenderableType:
     parts: list[RenderableType] = []
     scope = period_text(report.flt)
     if scope:
-        parts.append(literal(f"report for {scope} (today {report.today})", "dim"))
+        parts.append(literal(f"report {scope} (today {report.today})", "dim"))
     for name, section in report.sections.items():
         if parts:
             parts.append(Text(""))

@@ -153,8 +153,8 @@ def import_command(
         report = import_file(s, path, options, now=now(), today=today(), progress=tick)
         if report.rejects and not dry_run:
             write_rejects(report, rejects or default_rejects_path(path))
-    if dry_run:
-        discard_new_database()  # a dry run writes nothing, not even a new empty file
+    if dry_run or report.nothing_to_import:
+        discard_new_database()  # nothing was written: not even a new empty file
     if json_out:
         print_json(report.as_dict())
     else:
@@ -180,6 +180,9 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _print_report(report: ImportReport) -> None:
+    if report.nothing_to_import:
+        echo(f"nothing to import: {report.nothing_to_import}")
+        return
     name = Path(report.path).name
     if report.dry_run:
         echo(f"dry run: nothing was written ({name}: {report.format}, {report.encoding})")
@@ -203,12 +206,10 @@ def _print_report(report: ImportReport) -> None:
     echo(line)
     if report.skips:
         echo("skipped: " + ", ".join(f"{n} {why}" for why, n in report.skips.most_common()))
+        _print_rows(report.skipped_rows)
     if report.unchanged_rows:
         echo(f"unchanged: {report.unchanged} duplicate(s) had nothing new for their lead")
-        for row_line, why in report.unchanged_rows[:20]:
-            echo(f"  line {row_line}: {why}")
-        if len(report.unchanged_rows) > 20:
-            echo(f"  ... and {len(report.unchanged_rows) - 20} more")
+        _print_rows(report.unchanged_rows)
     if report.rejects:
         reasons = ", ".join(f"{n} {why}" for why, n in report.reject_reasons.most_common())
         where = f" (written to {report.rejects_path})" if report.rejects_path else ""
@@ -242,6 +243,16 @@ def _print_report(report: ImportReport) -> None:
         echo(f"undo with: prospectr import undo {report.batch_id}")
 
 
+def _print_rows(rows: list[tuple[int, str]]) -> None:
+    """The first rows of a list as ``  line N: why``, then how many more."""
+    from prospectr.domain.import_report import DETAIL_LIMIT
+
+    for row_line, why in rows[:DETAIL_LIMIT]:
+        echo(f"  line {row_line}: {why}")
+    if len(rows) > DETAIL_LIMIT:
+        echo(f"  ... and {len(rows) - DETAIL_LIMIT} more")
+
+
 def _list_batches(json_out: bool) -> None:
     from prospectr.domain.import_batches import list_batches
 
@@ -255,7 +266,7 @@ def _list_batches(json_out: bool) -> None:
         return
     for r in rows:
         d = r.as_dict()
-        undone = f"  undone {d['undone_at'].replace('T', ' ')}" if d["undone_at"] else ""
+        undone = f"  undone {r.undone_at:%Y-%m-%d %H:%M}" if r.undone_at else ""
         combined = "updated" if r.counts.get("on_duplicate") == "update" else "merged"
         unchanged = f" unchanged {d['unchanged']}," if d["unchanged"] else ""
         echo(
@@ -294,7 +305,10 @@ Examples:
 
 @app.command("export", help=EXPORT_HELP)
 def export_command(
-    text: Annotated[str, typer.Argument(help="Words to find, as in search (or -q).")] = "",
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[WORDS]...", help="Words to find, as in search (or -q)."),
+    ] = None,
     fmt: Annotated[
         str | None,
         typer.Option("--format", "-f", help="csv, json, vcf or ics (default: from -o, else csv)."),
@@ -319,8 +333,8 @@ def export_command(
 
     chosen = (fmt or (output.suffix.lstrip(".") if output else "") or "csv").lower()
     chosen = {"vcard": "vcf", "ical": "ics"}.get(chosen, chosen)
-    words = " ".join(w for w in (text, query) if w)  # list's -q, or words as in search
-    lead_q = lead_query(words, stage, temperature, source, tag, city, due, sort, desc)
+    text = " ".join([*(words or []), query]).strip()  # words as in search, or list's -q
+    lead_q = lead_query(text, stage, temperature, source, tag, city, due, sort, desc)
     with unit(write=False) as s:
         chunks = iter_export(s, lead_q, chosen, today=today(), now=now(), alarm_days=alarm_days)
         if output is None:

@@ -207,8 +207,12 @@ def list_command(
 
 @app.command("search")
 def search(
-    text: Annotated[
-        str, typer.Argument(metavar="QUERY", help="Words to find; case and accents are ignored.")
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="QUERY...",
+            help="Words to find (quotes optional); case and accents are ignored.",
+        ),
     ],
     stage: StageFilter = None,
     temperature: TempFilter = None,
@@ -226,8 +230,9 @@ def search(
     """Find leads by name, email, company, phone digits, tags and notes.
 
     \b
-    Example: prospectr search nguyen --stage new
+    Example: prospectr search nguyen van --stage new
     """
+    text = " ".join(words)
     if not text.strip():
         fail("give some text to search for", 2)
     q = lead_query(text, stage, temperature, source, tag, city, due, sort, desc)

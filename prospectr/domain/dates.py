@@ -149,8 +149,11 @@ def parse_date(text: str, today: date, *, past: bool = False) -> date:
     if m := _IN_RE.match(s):
         return _add(today, int(m.group(1)), m.group(2)[0])
     words = s.split()
-    if words[-1] in _WEEKDAYS and len(words) <= 2 and words[0] in ("last", words[-1]) and (
-        past or words[0] == "last"
+    if (
+        words[-1] in _WEEKDAYS
+        and len(words) <= 2
+        and words[0] in ("last", words[-1])
+        and (past or words[0] == "last")
     ):
         back = (today.weekday() - _WEEKDAYS[words[-1]]) % 7
         if back == 0 and words[0] == "last":

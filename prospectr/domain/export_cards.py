@@ -132,6 +132,8 @@ def vcard_text(item: ExportedLead) -> str:
         lines.append("X-ABSHOWAS:COMPANY")
     if item.custom:
         lines.append(f"X-PROSPECTR-CUSTOM:{escape(_JSON_LINE.encode(item.custom))}")
+    if item.do_not_contact:
+        lines.append("X-PROSPECTR-DNC:yes")
     if item.source:
         lines.append(f"X-PROSPECTR-SOURCE:{escape(item.source)}")
     lines.append(f"X-PROSPECTR-STAGE:{escape(item.stage)}")

@@ -205,6 +205,7 @@ RESTORED_COLUMNS = (
     *MERGED_TEXT,
     *("name_key", "email", "phone", "phone_key", "custom", "search_text", "updated_at"),
     *("bday_month", "bday_day", "bday_year", "bday_md"),
+    "do_not_contact",
 )
 
 

@@ -31,6 +31,9 @@ _EXTENSIONS = {
 DELIMITERS = (",", ";", "\t")
 # How many non-blank lines may come before the real header (notes, titles).
 MAX_PREAMBLE_LINES = 30
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls (and .doc) files
+_EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 
 
 @dataclass
@@ -64,6 +67,7 @@ def load_file(path: Path, *, encoding: str | None = None, fmt: str | None = None
     if fmt is not None and fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     data = _read_bytes(path)
+    _refuse_archive(path, data)
     text, used, warnings = decode(data, encoding, path.name)
     if "\x00" in text:
         raise InvalidInput(f"{path.name} is not a text file (binary data)")
@@ -89,6 +93,21 @@ def _read_bytes(path: Path) -> bytes:
         raise InvalidInput(f"cannot read {path}: permission denied") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _refuse_archive(path: Path, data: bytes) -> None:
+    """A spreadsheet workbook or a ZIP archive gets a clearer error than "binary data"."""
+    suffix = path.suffix.lower()
+    if data.startswith(_OLE) and suffix == ".xls":
+        raise InvalidInput(f"{path.name} is an Excel workbook: save it as CSV first")
+    if not data.startswith(_ZIP):
+        return
+    # An OpenDocument file stores its "mimetype" first, uncompressed.
+    if suffix == ".ods" or b"opendocument.spreadsheet" in data[30:200]:
+        raise InvalidInput(f"{path.name} is an OpenDocument spreadsheet: save it as CSV first")
+    if suffix in _EXCEL_EXTENSIONS or b"xl/workbook.xml" in data:
+        raise InvalidInput(f"{path.name} is an Excel workbook: save it as CSV first")
+    raise InvalidInput(f"{path.name} is a ZIP archive: extract the CSV or vCard file first")
 
 
 def decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str, list[str]]:

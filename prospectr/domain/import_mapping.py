@@ -7,7 +7,8 @@ prospectr's own export write, plus a list of generic synonyms. ``--map
 "Column=field"`` overrides a column. Several columns may feed one field: for a
 single-value field the first non-empty one wins (in the order listed below);
 extra emails and phones are kept as custom fields. Google's multi-value cells
-(``a ::: b``) are split.
+(``a ::: b``) are split. A ``do_not_contact`` cell stays text here: the importer
+reads it as yes or no.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "notes": ("notes", "note", "comments", "comment", "remarks", "message", "description"),
     "stage": ("stage",),
+    # Not "opt out", "unsubscribed" or "do not call": those name one channel
+    # (email, phone) and often hold dates; map one with --map "Column=do_not_contact".
+    "do_not_contact": ("do not contact", "dnc", "donotcontact"),
 }
 # Columns that carry nothing for a lead: labels of other columns, photos,
 # phonetic spellings, ids, and the derived columns of prospectr's own export.
@@ -90,7 +94,7 @@ KNOWN_IGNORED = frozenset(
         "given name yomi", "additional name yomi", "family name yomi",
         "organization # yomi name", "organization # type", "name prefix", "name suffix",
         "suffix", "initials", "temperature", "budget", "authority", "need", "timeline",
-        "do not contact", "created at", "updated at", "last contact", "next followup",
+        "created at", "updated at", "last contact", "next followup",
         "sales", "line", "reason",
     }
 )
@@ -100,7 +104,7 @@ _TARGET_ALIASES = {
     "last": "family_name", "family": "family_name", "last_name": "family_name",
     "surname": "family_name", "middle": "middle_name", "note": "notes", "tag": "tags",
     "bday": "birthday", "org": "company", "organization": "company", "-": IGNORE,
-    "skip": IGNORE, "none": IGNORE,
+    "skip": IGNORE, "none": IGNORE, "dnc": "do_not_contact",
 }
 # fmt: on
 _LOOKUP: dict[str, tuple[str, int]] = {
@@ -118,6 +122,7 @@ SINGLE_FIELDS = (
     "source",
     "birthday",
     "stage",
+    "do_not_contact",
 )
 
 
@@ -135,13 +140,22 @@ def known_score(cells: list[str]) -> int:
     return sum(1 for cell in cells if header_key(cell) in _LOOKUP)
 
 
+class _Overrides(dict[str, str]):
+    """{folded column: target}, with each column as the user typed it (for errors)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.typed: dict[str, str] = {}
+
+
 def parse_overrides(items: list[str]) -> dict[str, str]:
     """``["Column Name=field", ...]`` -> {folded column: target}. Raises InvalidInput."""
-    out: dict[str, str] = {}
+    out = _Overrides()
     for item in items:
         column, sep, target = item.rpartition("=")
         if not sep or not column.strip():
             raise InvalidInput(f"--map needs 'Column Name=field', not {item!r}")
+        out.typed.setdefault(fold(clean(column)), clean(column))
         target = target.strip()
         if target.lower().startswith(("custom.", "custom:")) and clean(target[7:]):
             out[fold(clean(column))] = f"{CUSTOM}:{clean(target[7:])}"
@@ -210,8 +224,9 @@ class ColumnMap:
                 cmap.described.append((raw, target))
         missing = [col for col in overrides if col not in used]
         if missing:
+            typed = getattr(overrides, "typed", {})
             raise InvalidInput(
-                f"--map: no column {missing[0]!r} in the header"
+                f"--map: no column {typed.get(missing[0], missing[0])!r} in the header"
                 f" (columns: {', '.join(h for h in header if h)})"
             )
         for target, items in ranked.items():

@@ -11,6 +11,11 @@ tags; the new notes; the batch items).
 A row that changes nothing (the same values, or in merge mode only fields that
 are already filled and no new tag or note) is counted as unchanged, not merged.
 
+Two values never replace what a lead has, in either mode: ``--source`` (the
+channel of the import, the same on every row) only fills an empty source, and
+``do_not_contact`` is only ever set, never cleared. A source column of the file
+follows the mode like the other fields.
+
 A lead that existed before the import is snapshotted once, before its first
 change (the columns a merge may change, as read, and its tags), so undo can
 restore it exactly; the ids of the notes added to it go into that snapshot's
@@ -80,9 +85,11 @@ class _Lead:
         self.changed = False
 
 
-# What is read of a target lead, and what its snapshot holds: what a merge may
-# change and so what undo restores (``import_batches.RESTORED_COLUMNS``).
-_READ = ("id", *RESTORED_COLUMNS)
+# What a merge may change: what undo restores (``import_batches.RESTORED_COLUMNS``),
+# and the do-not-contact flag, which an import may set.
+_COLUMNS = (*RESTORED_COLUMNS, *(c for c in ("do_not_contact",) if c not in RESTORED_COLUMNS))
+# What is read of a target lead, and what its snapshot holds.
+_READ = ("id", *_COLUMNS)
 
 
 def lead_snapshot(row: RowMapping, tags: frozenset[str] | set[str]) -> dict[str, Any]:
@@ -105,6 +112,12 @@ class Merger:
         self.report = run.report
         self.update = run.mode == "update"
         self.write = run.batch_id is not None
+        # (field, whether a row's value replaces the lead's): update replaces, merge
+        # fills; the source that --source gave every row only fills.
+        self.text_rules = tuple(
+            (key, self.update and not (key == "source" and run.source is not None))
+            for key in MERGED_TEXT
+        )
 
     def apply(self) -> None:
         """Combine ``run.merges`` into their leads (only plan them in a dry run)."""
@@ -152,14 +165,15 @@ class Merger:
         columns = [LEAD.c[key] for key in _READ]
         for row in session.execute(select(*columns).where(LEAD.c.id.in_(chunk))).mappings():
             lead_id = row["id"]
-            state = {key: row[key] for key in RESTORED_COLUMNS}
+            state = {key: row[key] for key in _COLUMNS}
             state["custom"] = dict(row["custom"] or {})
             out[lead_id] = _Lead(row, state, tags[lead_id], notes[lead_id])
         for lead_id in chunk:
             if lead_id not in out:  # a dry run: created earlier in the file, not written
                 values, new_tags, note = planned[lead_id]
-                state = {key: values.get(key) for key in RESTORED_COLUMNS}
+                state = {key: values.get(key) for key in _COLUMNS}
                 state["name"] = values.get("name") or ""
+                state["do_not_contact"] = bool(values.get("do_not_contact"))
                 state["custom"] = dict(values.get("custom") or {})
                 out[lead_id] = _Lead(None, state, set(new_tags), [note] if note else [])
         return out
@@ -172,11 +186,14 @@ class Merger:
         state = lead.state
         values = dup.values
         changed = False
-        for key in MERGED_TEXT:
+        for key, replace in self.text_rules:
             value = values.get(key)
-            if value not in (None, "") and (update_mode or not state[key]) and state[key] != value:
+            if value not in (None, "") and (replace or not state[key]) and state[key] != value:
                 state[key] = value
                 changed = True
+        if values.get("do_not_contact") and not state["do_not_contact"]:
+            state["do_not_contact"] = True  # set by a row, never cleared by one
+            changed = True
         email = values.get("email")
         by_email = self.run.by_email
         if (
@@ -263,7 +280,7 @@ class Merger:
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for lead_id, lead in changed:
             state, original = lead.state, lead.original
-            dirty = tuple(key for key in RESTORED_COLUMNS if state[key] != original[key])
+            dirty = tuple(key for key in _COLUMNS if state[key] != original[key])
             if not dirty:
                 continue
             params = {key: state[key] for key in dirty}

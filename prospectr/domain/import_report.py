@@ -56,6 +56,8 @@ class ImportReport:
     skipped: int = 0
     rejected: int = 0
     no_year: int = 0
+    # Imported rows with neither email nor phone: nothing can match them as duplicates.
+    no_contact: int = 0
     header: list[str] = field(default_factory=list)
     mapping: list[tuple[str, str]] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
@@ -67,6 +69,8 @@ class ImportReport:
     row_warnings: list[tuple[int, str]] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
     rejects_path: str | None = None
+    # Why the file held no record (then no batch was recorded), e.g. a header alone.
+    nothing_to_import: str | None = None
 
     @property
     def reject_reasons(self) -> Counter[str]:
@@ -81,7 +85,17 @@ class ImportReport:
             out.append(f"... and {len(self.row_warnings) - DETAIL_LIMIT} more row warnings")
         if self.no_year:
             out.append(f"{self.no_year} birthday(s) without a year")
+        out.extend(self._count_warnings())
         return out
+
+    def _count_warnings(self) -> list[str]:
+        """Warnings about the imported rows as a whole (also in ``--json`` ``warnings``)."""
+        if not self.no_contact:
+            return []
+        return [
+            f"{self.no_contact} row(s) have no email or phone:"
+            " a re-import cannot tell them from new leads"
+        ]
 
     def counts(self) -> dict[str, Any]:
         """The counts stored with the batch."""
@@ -113,11 +127,13 @@ class ImportReport:
             "rejected_rows": [{"line": r.line, "reason": r.reason} for r in self.rejects],
             "skipped_rows": [{"line": line, "reason": why} for line, why in self.skipped_rows],
             "unchanged_rows": [{"line": line, "reason": why} for line, why in self.unchanged_rows],
-            "warnings": self.warnings,
+            "warnings": [*self.warnings, *self._count_warnings()],
             "row_warnings": [{"line": line, "warning": w} for line, w in self.row_warnings],
             "birthdays_without_year": self.no_year,
+            "without_email_or_phone": self.no_contact,
             "preview": self.preview,
             "rejects_file": self.rejects_path,
+            "nothing_to_import": self.nothing_to_import,
         }
 
 

@@ -4,12 +4,15 @@ vCards are parsed with ``vobject``, one card at a time, so a broken card is
 rejected alone with the line it starts on. vCard 2.1 quoted-printable soft line
 breaks are joined first (vobject decodes the quoted-printable text itself).
 Apple's ``BDAY;X-APPLE-OMIT-YEAR=1604:1604-03-15`` and vCard 4's ``--0315``
-mean a birthday without a year.
+mean a birthday without a year. prospectr's own ``X-PROSPECTR-DNC:yes`` is the
+do-not-contact flag.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +27,10 @@ _QP_RE = re.compile(r"^[^:]*ENCODING=QUOTED-PRINTABLE[^:]*:", re.IGNORECASE)
 _QP_BARE_RE = re.compile(r"^[^:]*;QUOTED-PRINTABLE[;:]", re.IGNORECASE)
 _VERSION21_RE = re.compile(r"^\s*VERSION\s*:\s*2\.1\s*$", re.IGNORECASE)
 _UNESCAPED_COMMA_RE = re.compile(r"(?<!\\),")
+# vobject's messages: "At line 7: ...", "Skipped line 7, message: ..."
+_AT_LINE_RE = re.compile(r"^At line \d+: ")
+_SKIPPED_RE = re.compile(r"^Skipped (?:line (\d+)|a line), message: (.*)$", re.DOTALL)
+_FAILED_LINE = "Failed to parse line: "
 # Single text values in every vCard version; CATEGORIES (and NICKNAME) are lists.
 _TEXT_PROPS = frozenset({"FN", "NOTE", "TITLE", "ROLE", "ORG"})
 _LIST_PROPS = frozenset({"CATEGORIES", "NICKNAME"})
@@ -32,7 +39,7 @@ _PREFERRED_PHONE = ("cell", "mobile", "iphone", "pref")
 JSON_FIELDS = (*SINGLE_FIELDS, "email", "phone", "tags", "notes", "custom")
 JSON_KNOWN = frozenset(
     {
-        "id", "temperature", "bant", "do_not_contact", "created_at", "updated_at",
+        "id", "temperature", "bant", "created_at", "updated_at",
         "last_contact", "next_followup", "sales", "score", "customer",
     }
 )  # fmt: skip
@@ -47,10 +54,12 @@ class RawCard:
     fields: dict[str, Any] = field(default_factory=dict)
     birthday: str = ""
     problem: str | None = None
+    # (file line, text): lines of the card that vobject could not read and skipped.
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
-def split_cards(text: str) -> Iterator[tuple[int, str]]:
-    """Each ``BEGIN:VCARD`` .. ``END:VCARD`` block with the line it starts on."""
+def split_cards(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each ``BEGIN:VCARD`` .. ``END:VCARD`` block's lines with the line it starts on."""
     start: int | None = None
     block: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -60,10 +69,10 @@ def split_cards(text: str) -> Iterator[tuple[int, str]]:
             continue
         block.append(line)
         if _END_RE.match(line):
-            yield start, _prepared(block)
+            yield start, block
             start, block = None, []
     if start is not None:
-        yield start, _prepared(block)
+        yield start, block
 
 
 def _prepared(block: list[str]) -> str:
@@ -87,15 +96,20 @@ def _escape_commas(line: str, v21: bool) -> str:
     return f"{head}:{value}"
 
 
-def _join_soft_breaks(lines: list[str]) -> list[str]:
-    """Quoted-printable values continue on the next line after a trailing ``=``."""
+def _join_soft_breaks(lines: list[str], origins: list[int] | None = None) -> list[str]:
+    """Quoted-printable values continue on the next line after a trailing ``=``.
+
+    ``origins`` receives, per line returned, the index in ``lines`` it starts at.
+    """
     out: list[str] = []
     joining = False
-    for line in lines:
+    for index, line in enumerate(lines):
         if joining:
             out[-1] = out[-1][:-1] + line.lstrip()
         else:
             out.append(line)
+            if origins is not None:
+                origins.append(index)
         current = out[-1]
         is_qp = bool(_QP_RE.match(current) or _QP_BARE_RE.match(current))
         joining = is_qp and current.endswith("=")
@@ -107,18 +121,68 @@ def read_vcards(text: str) -> Iterator[RawCard]:
     import vobject  # type: ignore[import-untyped]
 
     found = False
-    for line, block in split_cards(text):
+    # vobject logs each line it skips to stderr: keep those records for the summary
+    # instead, with a filter on its own logger while it reads (other logging is untouched).
+    logger = logging.getLogger("vobject.base")
+    skipped: list[logging.LogRecord] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        skipped.append(record)
+        return False  # not printed
+
+    for line, raw in split_cards(text):
         found = True
+        block = _prepared(raw)
         card = RawCard(line=line, text=block)
+        skipped.clear()
+        logger.addFilter(keep)
         try:
             component = vobject.readOne(block, ignoreUnreadable=True)
             card.fields, card.birthday = _card_fields(component)
         except Exception as exc:  # vobject raises many kinds on bad input
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            card.problem = f"unreadable vCard: {detail}"
+            detail = _AT_LINE_RE.sub("", detail)
+            where = _file_line(line, raw, block, getattr(exc, "lineNumber", None))
+            card.problem = f"unreadable vCard: {detail}" + (f" (at line {where})" if where else "")
+        finally:
+            logger.removeFilter(keep)
+        for record in skipped:
+            card.warnings.append(_skipped_line(line, raw, block, record.getMessage()))
         yield card
     if not found:
         raise InvalidInput("no BEGIN:VCARD found: not a vCard file")
+
+
+def _skipped_line(start: int, raw: list[str], block: str, message: str) -> tuple[int, str]:
+    """A line vobject skipped (its log message) as (file line, warning)."""
+    found = _SKIPPED_RE.match(message)
+    number = int(found.group(1)) if found and found.group(1) else None
+    detail = _AT_LINE_RE.sub("", found.group(2) if found else message)
+    if detail.startswith(_FAILED_LINE):
+        detail = f"unreadable vCard line skipped: {detail[len(_FAILED_LINE) :]}"
+    else:
+        detail = f"vCard: {detail}"
+    return _file_line(start, raw, block, number) or start, detail
+
+
+def _file_line(start: int, raw: list[str], block: str, number: int | None) -> int | None:
+    """The file line of vobject's line ``number`` in the card ``raw`` (``block`` as parsed).
+
+    vobject numbers its logical lines by the line ends it has read, not by lines:
+    its logical lines are matched in order with the card's own lines instead.
+    """
+    if number is None:
+        return None
+    import vobject
+
+    origins: list[int] = []
+    _join_soft_breaks(raw, origins)
+    lines = block.split("\r\n")[:-1]
+    starts = [i for i, s in enumerate(lines) if s.strip() and (i == 0 or s[:1] not in " \t")]
+    numbers = [n for _, n in vobject.base.getLogicalLines(io.StringIO(block), False)]
+    if len(numbers) != len(starts) or len(lines) != len(origins) or number not in numbers:
+        return None
+    return start + origins[starts[numbers.index(number)]]
 
 
 def _params(prop: Any) -> set[str]:
@@ -190,6 +254,8 @@ def _card_fields(card: Any) -> tuple[dict[str, Any], str]:
         out["source"] = _text(source.value)
     if (stage := first("x-prospectr-stage")) is not None:
         out["stage"] = _text(stage.value)
+    if (dnc := first("x-prospectr-dnc")) is not None:
+        out["do_not_contact"] = _text(dnc.value)  # yes or no: read by the importer
     if (extra := first("x-prospectr-custom")) is not None:
         custom.update(_custom_json(_text(extra.value)))
     if custom:

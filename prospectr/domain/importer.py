@@ -127,6 +127,11 @@ def _import(
         warnings=list(source.warnings),
     )
     records, total, orders = _read_records(source, options, report)
+    if total == 0:
+        # A header without rows (an empty weekly export): no batch, nothing written.
+        what = "a header and no rows" if source.format == "csv" else "no record"
+        report.nothing_to_import = f"{path.name} has {what}"
+        return report
     run = ImportRun(session, options, report, now=now, today=today, orders=orders)
     try:
         for done, record in enumerate(records, start=1):
@@ -149,6 +154,8 @@ def _read_records(
         raise InvalidInput("--map applies to CSV files only")
     if source.format == "vcard":
         cards: list[RawCard] = list(read_vcards(source.text))
+        for card in cards:
+            report.row_warnings.extend(card.warnings)
     else:
         cards, unknown = read_json(source.text)
         report.unmapped = unknown
@@ -324,7 +331,14 @@ class ImportRun:
             raw["name"] = " ".join(
                 p for p in (raw.get("given_name"), middle, raw.get("family_name")) if p
             )
+        # Only a yes is kept: no/empty leave a new lead contactable and never
+        # clear the flag of an existing one (import_merge).
+        dnc = raw.pop("do_not_contact", None)
+        if dnc is not None and t.yes_no(dnc, "do_not_contact"):
+            raw["do_not_contact"] = True
         if self.source:
+            # The channel of this import: the source of new leads; on an existing
+            # lead it only fills an empty source (import_merge).
             raw["source"] = self.source
         if self.extra_tags:
             raw["tags"] = [*raw.get("tags", ()), *self.extra_tags]
@@ -378,8 +392,10 @@ class ImportRun:
     ) -> None:
         report = self.report
         report.imported += 1
+        if not values.get("email") and not values.get("phone_key"):
+            report.no_contact += 1
         name_key = t.fold(values.get("name") or values.get("company") or "")
-        search_text = search_text_of(values, tags, (note,) if note else ())
+        search_text = search_text_of(values, sorted(tags), (note,) if note else ())
         if values.get("bday_md") is not None and values.get("bday_year") is None:
             report.no_year += 1
         if len(report.preview) < PREVIEW_ROWS:

@@ -173,3 +173,23 @@ def phone_digits(text: str | None) -> str | None:
 def normalize_label(value: str | None) -> str:
     """Sources and tags: cleaned, case-folded, inner spaces kept single."""
     return clean(value).casefold()
+
+
+_YES = frozenset({"yes", "y", "true", "1", "x"})
+_NO = frozenset({"no", "n", "false", "0"})
+
+
+def yes_no(value: str | None, field: str) -> bool | None:
+    """A yes/no cell: yes/y/true/1/x or no/n/false/0 in any case; None when empty.
+
+    Raises InvalidInput for anything else (``field must be yes or no, not 'maybe'``).
+    """
+    text = clean(value)
+    if not text:
+        return None
+    key = text.casefold()
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise InvalidInput(f"{field} must be yes or no, not {text!r}")

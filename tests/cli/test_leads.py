@@ -289,6 +289,15 @@ def test_search_folds_case_and_accents(cli_json: Run, text: str, names: list[str
 
 
 @pytest.mark.usefixtures("people")
+def test_search_words_need_no_quotes(cli_json: Run) -> None:
+    unquoted = cli_json("search", "nguyen", "van", "--json")
+    assert [row["name"] for row in unquoted["leads"]] == ["Nguyễn Văn An"]
+    assert cli_json("search", "nguyen van", "--json") == unquoted
+    exported = cli_json("export", "nguyen", "van", "--format", "json")
+    assert [row["name"] for row in exported] == ["Nguyễn Văn An"]
+
+
+@pytest.mark.usefixtures("people")
 def test_search_table_and_filters(cli: Run) -> None:
     out = lines(cli("search", "an", "--source", "referral").stdout)
     assert out[2].split()[:4] == ["2", "Nguyễn", "Văn", "An"]

@@ -30,6 +30,8 @@ def test_summary_of_a_real_import(cli: Cli, tmp_path: Path, db_path: Path) -> No
     assert result.stdout.splitlines() == [
         "imported 4, merged 0, skipped 2, rejected 6 (12 records) - batch #1",
         "skipped: 2 repeated in the file",
+        "  line 13: duplicate of line 2 (email ann@example.com)",
+        "  line 14: duplicate of line 2 (phone (555) 0100-123)",
         "rejected: 2 not a real date, 2 wrong number of fields, 1 invalid email,"
         f" 1 a lead needs a name or a company (written to {rejects})",
         "  line 4: invalid email: 'bob@@example'",

@@ -101,7 +101,7 @@ def test_list_shows_updated_and_unchanged(cli: Cli, tmp_path: Path, db_path: Pat
     lines = cli("import", "list").stdout.splitlines()
     assert [line.split("  ", 3)[3] for line in lines] == [
         "imported 1, merged 1, unchanged 3, skipped 0, rejected 0",
-        "imported 1, updated 2, unchanged 2, skipped 0, rejected 0  undone 2026-11-24 10:00:00",
+        "imported 1, updated 2, unchanged 2, skipped 0, rejected 0  undone 2026-11-24 10:00",
         "imported 2, merged 0, skipped 0, rejected 0",
     ]
     listed = json.loads(cli("import", "list", "--json").stdout)

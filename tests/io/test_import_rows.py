@@ -238,7 +238,7 @@ def test_map_overrides_and_custom_fields(engine: Engine, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("items", "message"),
     [
-        (["Nope=name"], "--map: no column 'nope' in the header"),
+        (["Nope=name"], "--map: no column 'Nope' in the header"),
         (["Who=shoe size"], "unknown field 'shoe_size'"),
         (["Who"], "--map needs 'Column Name=field'"),
     ],
