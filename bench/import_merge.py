@@ -28,12 +28,15 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from contextlib import closing
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# The same names, places and labels as the import bench; the same way of timing a run.
+from import_throughput import CITIES, FIRST, LABELS, LAST, TITLES, measure
 
 SEED = 20261124
 HEADER = [
@@ -41,21 +44,6 @@ HEADER = [
     "Organization Title", "Address 1 - City", "Address 1 - Country", "Birthday", "Labels",
     "Notes",
 ]  # fmt: skip
-FIRST = [
-    "Maria", "Jose", "Ana", "Juan", "Mark", "Anna", "Olga", "Ivan", "Linh", "Minh", "Lan",
-    "Hùng", "Thảo", "Нина", "Сергей", "Արամ", "Anahit", "Grace", "Paolo", "Rosa", "Chen",
-]  # fmt: skip
-LAST = [
-    "Santos", "Reyes", "Cruz", "Garcia", "Petrova", "Ivanov", "Nguyễn", "Trần", "Lê",
-    "Смирнов", "Հակոբյան", "Sargsyan", "Bautista", "Mendoza", "Smith", "Müller", "Rossi",
-]  # fmt: skip
-CITIES = [
-    ("Quezon City", "Philippines"), ("Manila", "Philippines"), ("Yerevan", "Armenia"),
-    ("Moscow", "Russia"), ("Hà Nội", "Vietnam"), ("Hồ Chí Minh", "Vietnam"),
-    ("Cebu", "Philippines"), ("Gyumri", "Armenia"), ("Kazan", "Russia"), ("Đà Nẵng", "Vietnam"),
-]  # fmt: skip
-TITLES = ["Owner", "Manager", "Teacher", "Nurse", "Engineer", "Sales Lead", "", "", "Student"]
-LABELS = ["* myContacts", "* myContacts ::: customers", "* myContacts ::: fair-2026", ""]
 EXTRA_LABELS = ["repeat-buyer", "newsletter", "fair-2027", "vip"]
 
 
@@ -102,22 +90,6 @@ def generate(first: Path, second: Path, rows: int) -> None:
             again[9] = " ::: ".join(labels)
             again[10] = f"called back about order {i}" if rnd.random() < 0.3 else ""
             two.writerow(again)
-
-
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``cmd``; seconds, peak RSS in MiB (that process and its children), stdout."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode("utf-8", "replace")
-        if code != 0:
-            raise SystemExit(f"{cmd} failed: {err.read().decode('utf-8', 'replace')[-500:]}")
-    return seconds, usage.ru_maxrss / 1024, text
 
 
 def digest(db: Path) -> str:
