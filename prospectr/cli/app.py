@@ -84,6 +84,8 @@ class State:
     _engine: Engine | None = None
     # The SQLite file this invocation created (it did not exist before), if any.
     created: Path | None = None
+    # The folders opening it created (deepest first), removed with it.
+    new_dirs: tuple[Path, ...] = ()
 
 
 state = State()
@@ -113,6 +115,7 @@ def _root(
     state.db = db
     state._engine = None
     state.created = None
+    state.new_dirs = ()
     _console = None
     if ctx.invoked_subcommand is None:
         from prospectr.cli.tui import open_tui
@@ -133,8 +136,10 @@ def engine() -> Engine:
         url = db_url()
         path = config.sqlite_path(url)
         new = path is not None and not path.exists()
+        folders = tuple(p for p in path.parents if not p.exists()) if path is not None else ()
         state._engine = guarded(lambda: open_database(url))
         state.created = path if new else None
+        state.new_dirs = folders if new else ()
         from prospectr.cli.data import auto_backup
 
         auto_backup(state._engine)
@@ -163,7 +168,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def discard_new_database() -> None:
-    """Remove the SQLite file this invocation created, while it holds no lead yet.
+    """Remove the SQLite file (and folders) this invocation created, while it holds no lead yet.
 
     For a command that failed, or that promised to write nothing (a dry run).
     """
@@ -179,6 +184,12 @@ def discard_new_database() -> None:
     state._engine = None
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
+    for folder in state.new_dirs:
+        try:
+            folder.rmdir()  # only while empty
+        except OSError:
+            break
+    state.new_dirs = ()
 
 
 def warn(message: str) -> None:
