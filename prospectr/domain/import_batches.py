@@ -12,7 +12,7 @@ snapshots in memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, select
 
-from prospectr.domain.leads import SEARCH_COLUMNS, search_text_of
+from prospectr.domain.leads import SEARCH_COLUMNS, search_parts, search_text_of
 from prospectr.errors import Conflict, NotFound
 from prospectr.models import FollowUp, ImportBatch, ImportItem, Interaction, Lead, LeadTag, Sale
 
@@ -90,10 +90,10 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def snapshot(lead: Lead, tags: list[str]) -> dict[str, Any]:
-    """A JSON-safe copy of a lead's columns and tags (the ``before`` of an update)."""
-    columns = {c.name: _to_json(getattr(lead, c.name)) for c in LEAD_TABLE.columns}
-    return {"lead": columns, "tags": sorted(tags), "notes_added": []}
+def snapshot(columns: Mapping[str, Any], tags: Iterable[str]) -> dict[str, Any]:
+    """A JSON-safe copy of a lead's column values and tags (the ``before`` of an update)."""
+    values = {name: _to_json(value) for name, value in columns.items()}
+    return {"lead": values, "tags": sorted(tags), "notes_added": []}
 
 
 def _converter(column: Any) -> Callable[[Any], Any] | None:
@@ -337,20 +337,7 @@ def _restore(conn: Connection, items: list[tuple[int, Any]], *, refresh: bool, h
 
 def _refresh_search_text(conn: Connection, lead_ids: list[int]) -> None:
     """Rebuild the search text of these leads (``leads.refresh_search_text``, in bulk)."""
-    tags: dict[int, list[str]] = {}
-    for lead_id, tag in conn.execute(
-        select(_TAG_TABLE.c.lead_id, _TAG_TABLE.c.tag)
-        .where(_TAG_TABLE.c.lead_id.in_(lead_ids))
-        .order_by(_TAG_TABLE.c.lead_id, _TAG_TABLE.c.tag)
-    ):
-        tags.setdefault(lead_id, []).append(tag)
-    notes: dict[int, list[str]] = {}
-    for lead_id, text in conn.execute(
-        select(_NOTE_TABLE.c.lead_id, _NOTE_TABLE.c.text)
-        .where(_NOTE_TABLE.c.lead_id.in_(lead_ids))
-        .order_by(_NOTE_TABLE.c.lead_id, _NOTE_TABLE.c.at, _NOTE_TABLE.c.id)
-    ):
-        notes.setdefault(lead_id, []).append(text)
+    tags, notes = search_parts(conn, lead_ids)
     columns = [LEAD_TABLE.c[name] for name in SEARCH_COLUMNS]
     changed = []
     for row in conn.execute(

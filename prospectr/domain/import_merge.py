@@ -31,14 +31,13 @@ result as applying the rows one by one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, RowMapping, Table, bindparam, insert, select, update
 
 from prospectr.domain import text as t
-from prospectr.domain.import_batches import MERGED_TEXT, RESTORED_COLUMNS
-from prospectr.domain.leads import search_text_of
+from prospectr.domain.import_batches import MERGED_TEXT, RESTORED_COLUMNS, snapshot
+from prospectr.domain.leads import search_parts, search_text_of
 from prospectr.models import ImportItem, Interaction, Lead, LeadTag
 
 if TYPE_CHECKING:
@@ -87,21 +86,9 @@ class _Lead:
 
 # What a merge may change: what undo restores (``import_batches.RESTORED_COLUMNS``),
 # and the do-not-contact flag, which an import may set.
-_COLUMNS = (*RESTORED_COLUMNS, *(c for c in ("do_not_contact",) if c not in RESTORED_COLUMNS))
+_COLUMNS = RESTORED_COLUMNS
 # What is read of a target lead, and what its snapshot holds.
 _READ = ("id", *_COLUMNS)
-
-
-def lead_snapshot(row: RowMapping, tags: frozenset[str] | set[str]) -> dict[str, Any]:
-    """The ``before`` of an update (the shape of ``import_batches.snapshot``).
-
-    Holds the columns that undo restores, as read before the import changed them.
-    """
-    columns = {}
-    for key in _READ:
-        value = row[key]
-        columns[key] = value.isoformat() if isinstance(value, datetime | date) else value
-    return {"lead": columns, "tags": sorted(tags), "notes_added": []}
 
 
 class Merger:
@@ -148,19 +135,9 @@ class Merger:
         """The chunk's leads with their tags and notes (planned new leads in a dry run)."""
         session = self.run.session
         planned = self.run.dry_created or {}
-        tags: dict[int, set[str]] = {i: set() for i in chunk}
-        notes: dict[int, list[str]] = {i: [] for i in chunk}
-        for lead_id, tag in session.execute(
-            select(_TAGS.c.lead_id, _TAGS.c.tag).where(_TAGS.c.lead_id.in_(chunk))
-        ):
-            tags[lead_id].add(tag)
-        # The order of the notes in the search text: the order of refresh_search_text.
-        for lead_id, text in session.execute(
-            select(_NOTES.c.lead_id, _NOTES.c.text)
-            .where(_NOTES.c.lead_id.in_(chunk))
-            .order_by(_NOTES.c.lead_id, _NOTES.c.at, _NOTES.c.id)
-        ):
-            notes[lead_id].append(text)
+        tag_lists, note_lists = search_parts(session, chunk)
+        tags = {i: set(tag_lists.get(i, ())) for i in chunk}
+        notes = {i: note_lists.get(i, []) for i in chunk}
         out: dict[int, _Lead] = {}
         columns = [LEAD.c[key] for key in _READ]
         for row in session.execute(select(*columns).where(LEAD.c.id.in_(chunk))).mappings():
@@ -309,7 +286,7 @@ class Merger:
             added = [next(note_ids) for _ in lead.new_notes]
             if lead.row is None or lead_id >= run.first_new_id:
                 continue  # created by this batch: undo deletes it whole
-            before = lead_snapshot(lead.row, lead.before_tags)
+            before = snapshot({key: lead.row[key] for key in _READ}, lead.before_tags)
             before["notes_added"] = added
             items.append(
                 {

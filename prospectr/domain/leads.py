@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_
+from sqlalchemy import Connection, delete, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from prospectr.domain import text as t
@@ -192,15 +193,36 @@ def lead_tags(session: Session, lead_id: int) -> list[str]:
     )
 
 
+def search_parts(
+    db: Session | Connection, lead_ids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """The tags (sorted) and note texts (in time order) of these leads, by lead id.
+
+    The order in which :func:`search_text_for` takes them; one read for many leads.
+    """
+    tags: dict[int, list[str]] = {}
+    notes: dict[int, list[str]] = {}
+    tag_table, note_table = LeadTag.__table__, Interaction.__table__  # type: ignore[attr-defined]
+    for lead_id, tag in db.execute(
+        sa_select(tag_table.c.lead_id, tag_table.c.tag)
+        .where(tag_table.c.lead_id.in_(lead_ids))
+        .order_by(tag_table.c.lead_id, tag_table.c.tag)
+    ):
+        tags.setdefault(lead_id, []).append(tag)
+    for lead_id, text in db.execute(
+        sa_select(note_table.c.lead_id, note_table.c.text)
+        .where(note_table.c.lead_id.in_(lead_ids))
+        .order_by(note_table.c.lead_id, note_table.c.at, note_table.c.id)
+    ):
+        notes.setdefault(lead_id, []).append(text)
+    return tags, notes
+
+
 def refresh_search_text(session: Session, lead: Lead) -> None:
     """Rebuild the lead's search column from its fields, tags and notes."""
     assert lead.id is not None
-    notes = session.exec(
-        select(Interaction.text)
-        .where(col(Interaction.lead_id) == lead.id)
-        .order_by(col(Interaction.at), col(Interaction.id))
-    )
-    lead.search_text = search_text_for(lead, lead_tags(session, lead.id), notes)
+    tags, notes = search_parts(session, [lead.id])
+    lead.search_text = search_text_for(lead, tags.get(lead.id, []), notes.get(lead.id, []))
     session.add(lead)
 
 
