@@ -166,8 +166,10 @@ def sections_in_process(path: Path) -> dict[str, float]:
     """Seconds each section's queries take in this process (the shared tables first).
 
     ``facts`` and ``open`` are the two shared temporary tables (per-lead digest of
-    stage history; open leads with their last interaction); the sections after
-    them only aggregate, as in the full report; ``drop`` removes the tables.
+    stage history; open leads with their last interaction), ``sums`` the facts'
+    aggregates that funnel, sources and trend read; the sections after them only
+    aggregate, as in the full report; ``drop`` removes the tables. All on one
+    connection, one after another (the report itself shares the work between two).
     """
     from prospectr.db import open_database, session_scope
     from prospectr.domain import reports
@@ -181,6 +183,9 @@ def sections_in_process(path: Path) -> dict[str, float]:
         started = time.perf_counter()
         assert data.facts is not None  # built on first use
         spent["facts"] = time.perf_counter() - started
+        started = time.perf_counter()
+        assert data.facts_sums() is not None  # what funnel, sources and trend read
+        spent["sums"] = time.perf_counter() - started
         started = time.perf_counter()
         assert data.open_leads(last=True) is not None
         spent["open"] = time.perf_counter() - started

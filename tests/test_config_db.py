@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,6 +128,42 @@ def test_file_connection_pragmas(file_engine: Engine) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 5000
+        assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # memory
+
+
+# Run in a fresh interpreter: prints whether the statistics were turned off, then
+# the bytes SQLite counts while a connection to the database is open.
+MEMSTATUS_PROBE = """
+import _sqlite3, ctypes, sqlite3, sys
+from prospectr.db import open_database, sqlite_memstatus_off
+early = sqlite3.connect(":memory:") if sys.argv[2] == "open-first" else None
+engine = open_database("sqlite:///" + sys.argv[1])
+with engine.connect() as conn:
+    conn.exec_driver_sql("SELECT count(*) FROM lead").scalar()
+    lib = ctypes.CDLL(_sqlite3.__file__)
+    lib.sqlite3_memory_used.restype = ctypes.c_int64
+    print(sqlite_memstatus_off(), lib.sqlite3_memory_used())
+"""
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="done on Linux only")
+@pytest.mark.parametrize("first", ["engine-first", "open-first"])
+def test_sqlite_memory_statistics_are_off_unless_a_connection_came_first(
+    tmp_path: Path, first: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", MEMSTATUS_PROBE, str(tmp_path / "m.db"), first],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tried_again, used = done.stdout.split()
+    assert tried_again == "False"  # once per process
+    if first == "engine-first":
+        assert int(used) == 0  # nothing counted: the statistics (and their lock) are off
+    else:
+        assert int(used) > 0  # left on: a connection was already open
 
 
 @pytest.mark.sqlite_only

@@ -6,7 +6,9 @@ Speed: funnel, sources and trend all need the same per-lead digest of stage
 history (highest stage reached, when first qualified, when first won). It is
 computed once per report by one GROUP BY over ``stage_history`` (read from the
 ``(lead_id, at, to_stage_id)`` index alone) into a temporary table
-(:class:`ReportData`), and each section aggregates that table. Velocity and
+(:class:`ReportData`); a few GROUP BYs over that table give the sums the three
+sections read (:class:`FactsSums`). The sums add up over leads, so the facts
+can be built in shares, one per connection (``reports.build_report``). Velocity and
 stale share a second one: the open leads with the start of their current stay
 and their last interaction. Velocity's finished stays are stored with each
 move (``StageHistory.stay_days``) and read in index order, without a sort.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVarTuple
 
@@ -36,6 +38,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
 )
 from sqlalchemy.engine import Result
@@ -276,20 +279,47 @@ def by_value(value: Any, mapping: dict[int, Any], type_: Any) -> Any:
     return case(mapping, value=value)
 
 
-@dataclass(frozen=True)
-class CohortCell:
-    """Leads of the cohort sharing the highest path position reached (``top``).
+Cell = tuple[int | None, str | None, bool | None]  # (top, source, sold)
 
-    When the report includes sources the cells also split by ``source`` and by
-    ``sold`` (has a sale); otherwise those hold ``None``.
+
+@dataclass
+class FactsSums:
+    """What funnel, sources and trend read from the facts table, as sums over leads.
+
+    ``cells`` split the cohort by highest path position reached (``top``) and,
+    when the report includes sources, by ``source`` and ``sold`` (has a sale;
+    otherwise both hold ``None``): each cell holds [leads, of them those that
+    entered a won stage, their sales in cents]. ``sale_days`` count the cohort's
+    customers by source and whole days from capture to first sale. ``days``
+    count, per trend series (``new``, ``qualified``, ``won``), the leads whose
+    moment fell on each day of the trend's window. ``exits`` count the cohort's
+    leads that entered each exit stage.
+
+    Every figure is a count or a sum over leads, so the sums of two sets of
+    leads with no lead in common add up to the sums of their union
+    (:meth:`add`): a report can build them in parts, one per connection.
     """
 
-    top: int | None
-    source: str | None
-    sold: bool | None
-    leads: int
-    won_moves: int  # of these leads, those that entered a won stage
-    cents: int
+    cells: dict[Cell, list[int]] = field(default_factory=dict)
+    sale_days: dict[tuple[str, int], int] = field(default_factory=dict)
+    days: dict[str, dict[date, int]] = field(default_factory=dict)
+    exits: dict[int, int] = field(default_factory=dict)
+
+    def add(self, other: FactsSums) -> None:
+        """Add the sums of leads that are not in these sums."""
+        for cell, figures in other.cells.items():
+            mine = self.cells.setdefault(cell, [0] * len(figures))
+            for i, value in enumerate(figures):
+                mine[i] += value
+        _add_counts(self.sale_days, other.sale_days)
+        for series, per_day in other.days.items():
+            _add_counts(self.days.setdefault(series, {}), per_day)
+        _add_counts(self.exits, other.exits)
+
+
+def _add_counts(into: dict[Any, int], more: dict[Any, int]) -> None:
+    for key, n in more.items():
+        into[key] = into.get(key, 0) + n
 
 
 class ReportData:
@@ -305,7 +335,11 @@ class ReportData:
     The open-leads table has one row per lead now in an open-kind stage that
     passes the lead filters (the period too): ``stage_id``, when its current
     stay began (``since``) and, when asked for, its last interaction or else its
-    capture (``last``). ``sections`` (the report's) decide what is worth sharing.
+    capture (``last``). ``sections`` (the report's) decide what is worth sharing;
+    ``by`` is the trend's bucket. With ``lead_ids`` (first, end: ids from first
+    up to but not including end; None leaves that side open) the facts table,
+    and so :meth:`facts_sums`, holds only those leads: the other sections still
+    read every lead.
     """
 
     def __init__(
@@ -315,16 +349,22 @@ class ReportData:
         today: date,
         flt: ReportFilter | None = None,
         sections: Collection[str] = SECTIONS,
+        by: str = "month",
+        lead_ids: tuple[int | None, int | None] = (None, None),
     ) -> None:
+        if by not in BY:
+            raise InvalidInput(f"--by must be month or week, not {by!r}")
         self.session = session
         self.today = today
         self.flt = (flt or ReportFilter()).normalized()
         self.pipe = pipeline_of(session)
         self.sections = frozenset(sections)
+        self.by = by
+        self.lead_ids = lead_ids
         self._facts: Table | None = None
         self._open: Table | None = None
         self._open_has_last = False
-        self._cells: dict[bool, list[CohortCell]] = {}
+        self._sums: FactsSums | None = None
         self._temps: list[Table] = []
 
     def run(self, stmt: Select[*_Row]) -> Result[*_Row]:
@@ -360,29 +400,25 @@ class ReportData:
         """The period condition on a facts table."""
         return self.flt.period(table.c.created_at)
 
-    def cohort_cells(self, *, by_source: bool) -> list[CohortCell]:
-        """The cohort by highest position reached (and ``by_source``, by source and sold).
+    def facts_sums(self) -> FactsSums:
+        """The facts table's sums for the report's sections, built on first use.
 
-        One GROUP BY over the facts serves funnel and sources: the funnel asks for
-        the split when the report includes sources, and both reuse it.
+        One GROUP BY over the facts gives the cells that funnel and sources share
+        (split by source and sold only when the report includes sources).
         """
-        if by_source not in self._cells:
-            f = self.facts
-            keys: list[Any] = [f.c.top]
-            if by_source:
-                keys += [f.c.source, f.c.sales > 0]
-            rows = self.run(
-                select(*keys, func.count(), func.count(f.c.won_at), func.sum(f.c.cents))
-                .where(*self.cohort(f))
-                .group_by(*keys)
-            )
-            cells = []
-            for row in rows:
-                top, *split, leads, won, cents = row
-                source, sold = (str(split[0]), bool(split[1])) if split else (None, None)
-                cells.append(CohortCell(top, source, sold, int(leads), int(won), int(cents or 0)))
-            self._cells[by_source] = cells
-        return self._cells[by_source]
+        if self._sums is None:
+            self._sums = self._sum_facts()
+        return self._sums
+
+    def in_range(self, lead_id: Any) -> list[ColumnElement[bool]]:
+        """``lead_id`` (a column) within :attr:`lead_ids`."""
+        first, end = self.lead_ids
+        conds: list[ColumnElement[bool]] = []
+        if first is not None:
+            conds.append(lead_id >= first)
+        if end is not None:
+            conds.append(lead_id < end)
+        return conds
 
     def temp_table(self, name: str, columns: list[Column[Any]], rows: Any) -> Table:
         """A temporary table filled from the select ``rows`` (dropped on :meth:`close`).
@@ -403,7 +439,7 @@ class ReportData:
             self._temps.pop().drop(conn)
         self._facts = self._open = None
         self._open_has_last = False
-        self._cells = {}
+        self._sums = None
 
     def _build_facts(self) -> Table:
         pipe = self.pipe
@@ -422,6 +458,7 @@ class ReportData:
                 ),
                 func.min(by_value(to_stage, dict.fromkeys(won_ids, at), DateTime)).label("won_at"),
             )
+            .where(*self.in_range(col(StageHistory.lead_id)))
             .group_by(col(StageHistory.lead_id))
             .subquery()
         )
@@ -432,6 +469,7 @@ class ReportData:
                 func.sum(Sale.amount_cents).label("cents"),
                 func.min(Sale.date).label("first_sale"),
             )
+            .where(*self.in_range(col(Sale.lead_id)))
             .group_by(col(Sale.lead_id))
             .subquery()
         )
@@ -464,6 +502,86 @@ class ReportData:
             .where(*self.flt.lead_conditions(cohort=False))
         )
         return self.temp_table("facts", columns, rows)
+
+    def _sum_facts(self) -> FactsSums:
+        sums = FactsSums()
+        wanted = self.sections
+        f = self.facts
+        cohort = self.cohort(f)
+        if wanted & {"funnel", "sources"}:
+            keys: list[Any] = [f.c.top]
+            if "sources" in wanted:
+                keys += [f.c.source, f.c.sales > 0]
+            for row in self.run(
+                select(*keys, func.count(), func.count(f.c.won_at), func.sum(f.c.cents))
+                .where(*cohort)
+                .group_by(*keys)
+            ):
+                top, *split, leads, won, cents = row
+                cell: Cell = (top, str(split[0]), bool(split[1])) if split else (top, None, None)
+                sums.cells[cell] = [int(leads), int(won), int(cents or 0)]
+        if "sources" in wanted:
+            days = (self.day(f.c.first_sale) - self.day(f.c.created_at)).label("days")
+            for source, n_days, n in self.run(
+                select(f.c.source, days, func.count())
+                .where(f.c.first_sale.is_not(None), *cohort)
+                .group_by(f.c.source, days)
+            ):
+                sums.sale_days[str(source), int(n_days)] = int(n)
+        if "funnel" in wanted:
+            sums.exits = self._count_exits()
+        if "trend" in wanted:
+            sums.days = self._count_trend_days()
+        return sums
+
+    def _count_exits(self) -> dict[int, int]:
+        exits = [st.id for st in self.pipe.active if st.kind not in PATH_KINDS]
+        if not exits:
+            return {}
+        history = StageHistory
+        conds: list[ColumnElement[bool]] = [col(history.to_stage_id).in_(exits)]
+        flt = self.flt
+        if flt.source or flt.tag or flt.since or flt.until:
+            facts = self.facts
+            conds.append(
+                col(history.lead_id).in_(select(facts.c.lead_id).where(*self.cohort(facts)))
+            )
+        else:
+            conds += self.in_range(col(history.lead_id))
+        rows = self.run(
+            select(col(history.to_stage_id), func.count(func.distinct(history.lead_id)))
+            .where(*conds)
+            .group_by(col(history.to_stage_id))
+        )
+        return {int(stage_id): int(n) for stage_id, n in rows}
+
+    def _count_trend_days(self) -> dict[str, dict[date, int]]:
+        """Leads per day of the trend's window: captured, first qualified, first won.
+
+        First won is the first won move or the first sale, whichever came first.
+        """
+        f = self.facts
+        since, until = series_window(self.flt, self.today, self.by)
+        window = ReportFilter(since, until)
+        won_day, first_sale = func.date(f.c.won_at), f.c.first_sale
+        first_won = case(
+            (f.c.won_at.is_(None), first_sale),
+            (first_sale.is_(None), won_day),
+            (won_day <= first_sale, won_day),
+            else_=first_sale,
+        )
+        series: dict[str, tuple[Any, list[ColumnElement[bool]]]] = {
+            "new": (func.date(f.c.created_at), window.period(f.c.created_at)),
+            "qualified": (func.date(f.c.qualified_at), window.period(f.c.qualified_at)),
+            "won": (first_won, [or_(f.c.won_at.is_not(None), first_sale.is_not(None))]),
+        }
+        out: dict[str, dict[date, int]] = {}
+        for name, (day, conds) in series.items():
+            per_day = out.setdefault(name, {})
+            for when, n in self.run(select(day, func.count()).where(*conds).group_by(day)):
+                if when is not None and since <= as_date(when) <= until:
+                    per_day[as_date(when)] = int(n)
+        return out
 
     def _build_open_leads(self, *, last: bool) -> Table:
         latest: Any = literal(None, DateTime)
@@ -502,9 +620,11 @@ def report_data(
     today: date,
     flt: ReportFilter | None = None,
     sections: Collection[str] = SECTIONS,
+    by: str = "month",
+    lead_ids: tuple[int | None, int | None] = (None, None),
 ) -> Iterator[ReportData]:
     """A :class:`ReportData` whose temporary tables are dropped at the end."""
-    data = ReportData(session, today=today, flt=flt, sections=sections)
+    data = ReportData(session, today=today, flt=flt, sections=sections, by=by, lead_ids=lead_ids)
     try:
         yield data
     finally:

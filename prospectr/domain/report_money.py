@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlmodel import col
 
 from prospectr.domain.report_base import (
     ReportData,
-    ReportFilter,
     as_date,
     bucket_label,
     bucket_start,
@@ -75,41 +75,33 @@ class Trend:
         return [r.as_dict() for r in self.rows]
 
 
-def trend(data: ReportData, *, by: str = "month") -> Trend:
+def trend(data: ReportData) -> Trend:
     """Leads captured, first qualified and first won, and revenue, per month or week.
 
     Each count goes to the bucket of the day it happened: the capture, the first
     move into the qualified stage or later, the first won move or first sale
     (whichever came first), the sale date.
     """
-    f, flt = data.facts, data.flt
+    by, flt = data.by, data.flt
     since, until = series_window(flt, data.today, by)
     rows = {b: TrendRow(bucket_label(b, by), b) for b in buckets(since, until, by)}
 
-    def add(name: str, day: Any, value: Any, *conds: Any) -> None:
-        for when, total in data.run(select(day, value).where(*conds).group_by(day)):
+    def add(name: str, per_day: Iterable[tuple[Any, Any]]) -> None:
+        for when, total in per_day:
             if when is not None and since <= as_date(when) <= until:
                 row = rows[bucket_start(as_date(when), by)]
                 setattr(row, name, getattr(row, name) + int(total or 0))
 
-    window = ReportFilter(since, until)
-    add("new", func.date(f.c.created_at), func.count(), *window.period(f.c.created_at))
-    add("qualified", func.date(f.c.qualified_at), func.count(), *window.period(f.c.qualified_at))
-    won_day, first_sale = func.date(f.c.won_at), f.c.first_sale
-    first_won = case(
-        (f.c.won_at.is_(None), first_sale),
-        (first_sale.is_(None), won_day),
-        (won_day <= first_sale, won_day),
-        else_=first_sale,
-    )
-    add("won", first_won, func.count(), or_(f.c.won_at.is_not(None), first_sale.is_not(None)))
+    for name, per_day in data.facts_sums().days.items():
+        add(name, per_day.items())
+    day = col(Sale.date)
     add(
         "revenue_cents",
-        col(Sale.date),
-        func.sum(Sale.amount_cents),
-        col(Sale.date) >= since,
-        col(Sale.date) <= until,
-        *flt.on_lead_id(col(Sale.lead_id), cohort=False),
+        data.run(
+            select(day, func.sum(Sale.amount_cents))
+            .where(day >= since, day <= until, *flt.on_lead_id(col(Sale.lead_id), cohort=False))
+            .group_by(day)
+        ),
     )
     return Trend(by, list(rows.values()))
 

@@ -70,28 +70,12 @@ class Funnel:
 
 def funnel(data: ReportData) -> Funnel:
     """Leads that reached each stage (from stage history) and stage-to-stage conversion."""
-    facts, pipe = data.facts, data.pipe
+    pipe, sums = data.pipe, data.facts_sums()
     by_top: dict[int | None, int] = {}
-    for cell in data.cohort_cells(by_source="sources" in data.sections):
-        by_top[cell.top] = by_top.get(cell.top, 0) + cell.leads
+    for (top, _, _), (leads, _, _) in sums.cells.items():
+        by_top[top] = by_top.get(top, 0) + leads
     leads = sum(by_top.values())
-    exits = [st.id for st in pipe.active if st.kind not in PATH_KINDS]
-    exit_counts: dict[int, int] = {}
-    if exits:
-        conds = [col(StageHistory.to_stage_id).in_(exits)]
-        if data.flt.source or data.flt.tag or data.flt.since or data.flt.until:
-            members = select(facts.c.lead_id).where(*data.cohort(facts))
-            conds.append(col(StageHistory.lead_id).in_(members))
-        exit_counts = {
-            int(sid): int(n)
-            for sid, n in data.run(
-                select(
-                    col(StageHistory.to_stage_id), func.count(func.distinct(StageHistory.lead_id))
-                )
-                .where(*conds)
-                .group_by(col(StageHistory.to_stage_id))
-            )
-        }
+    exit_counts = sums.exits
     path = pipe.active_path
     reached_path = {
         st.id: sum(n for top, n in by_top.items() if top is not None and top >= st.position)
@@ -175,26 +159,19 @@ class Sources:
 
 def sources(data: ReportData) -> Sources:
     """Leads, qualified, won, conversion, revenue and median days to first sale per source."""
-    f = data.facts
+    sums = data.facts_sums()
     qualified_from = data.pipe.qualified_position
     totals: dict[str, list[int]] = {}  # source -> [leads, qualified, won, cents]
-    for cell in data.cohort_cells(by_source=True):
-        row = totals.setdefault(str(cell.source), [0, 0, 0, 0])
-        qualified = cell.sold or (
-            qualified_from is not None and cell.top is not None and cell.top >= qualified_from
+    for (top, source, sold), (leads, won_moves, cents) in sums.cells.items():
+        row = totals.setdefault(str(source), [0, 0, 0, 0])
+        qualified = sold or (
+            qualified_from is not None and top is not None and top >= qualified_from
         )
-        row[0] += cell.leads
-        row[1] += cell.leads if qualified else 0
-        row[2] += cell.leads if cell.sold else cell.won_moves
-        row[3] += cell.cents
-    days = (data.day(f.c.first_sale) - data.day(f.c.created_at)).label("days")
-    medians = histograms(
-        data.run(
-            select(f.c.source, days, func.count())
-            .where(f.c.first_sale.is_not(None), *data.cohort(f))
-            .group_by(f.c.source, days)
-        )
-    )
+        row[0] += leads
+        row[1] += leads if qualified else 0
+        row[2] += leads if sold else won_moves
+        row[3] += cents
+    medians = histograms((src, days, n) for (src, days), n in sums.sale_days.items())
     rows = [
         SourceRow(
             source=src,

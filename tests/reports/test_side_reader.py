@@ -1,8 +1,11 @@
-"""A full report on a SQLite file reads part of its sections on a second connection.
+"""A report on a SQLite file reads part of its work on a second connection.
 
-It must give the same answers as reading everything on the caller's session, and
-it must not be used when that second connection could not see what the caller's
-session sees (an in-memory database, or writes not yet committed).
+Each connection builds the facts of a share of the leads and their sums are
+added; velocity and stale run on the second connection, the other sections on
+the caller's. It must give the same answers as reading everything on the
+caller's session, and it must not be used when that second connection could not
+see what the caller's session sees (an in-memory database, or writes not yet
+committed).
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from prospectr.db import open_database, session_scope, side_reader
 from prospectr.domain import reports
+from prospectr.domain.report_base import FactsSums, report_data
 from prospectr.domain.reports import SIDE_SECTIONS, build_report
-from prospectr.models import Interaction
+from prospectr.models import Interaction, Lead
 
 from .dataset import TODAY, build
 
@@ -37,16 +41,28 @@ def file_engine(tmp_path: Path) -> Any:
 
 
 def threads_used(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record the thread each section runs on."""
+    """Record the thread each section runs on, and where facts sums are built."""
     seen: list[str] = []
     real = reports._section
+    real_sums = reports.ReportData._sum_facts
 
-    def spy(data: Any, name: str, by: str, stale_limit: int | None) -> Any:
+    def spy(data: Any, name: str, stale_limit: int | None) -> Any:
         seen.append(f"{name}@{threading.current_thread().name}")
-        return real(data, name, by, stale_limit)
+        return real(data, name, stale_limit)
+
+    def spy_sums(data: Any) -> Any:
+        seen.append(f"sums {data.lead_ids}@{threading.current_thread().name}")
+        return real_sums(data)
 
     monkeypatch.setattr(reports, "_section", spy)
+    monkeypatch.setattr(reports.ReportData, "_sum_facts", spy_sums)
     return seen
+
+
+def where_run(seen: list[str]) -> dict[str, str]:
+    """Section (or sums) name -> ``main`` or ``side``."""
+    main = threading.main_thread().name
+    return {x.partition("@")[0]: "main" if x.endswith(f"@{main}") else "side" for x in seen}
 
 
 def test_a_file_report_splits_the_sections_and_matches_the_in_memory_one(
@@ -60,26 +76,65 @@ def test_a_file_report_splits_the_sections_and_matches_the_in_memory_one(
     with session_scope(file_engine, write=False) as s:
         split = build_report(s, today=TODAY, stale_limit=3).as_dict()
     assert split == alone
-    main = threading.main_thread().name
-    where = {x.partition("@")[0]: x.partition("@")[2] for x in seen}
-    assert sorted(where) == sorted(reports.SECTIONS)
-    assert {name for name, thread in where.items() if thread != main} == SIDE_SECTIONS
-    assert {name for name, thread in where.items() if thread == main} == {
-        "funnel",
-        "sources",
-        "trend",
+    # Leads 1-12: the caller's side builds the facts of 1-7 (it runs lost and
+    # customers besides), the second connection those of 8-12 (with velocity and stale).
+    assert where_run(seen) == {
+        "sums (None, 8)": "main",
+        "sums (8, None)": "side",
+        **dict.fromkeys(["funnel", "sources", "lost", "trend", "customers"], "main"),
+        **dict.fromkeys(SIDE_SECTIONS, "side"),
     }
 
 
-def test_one_side_alone_stays_on_the_callers_session(
+def test_sections_without_facts_alone_stay_on_the_callers_session(
     file_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen = threads_used(monkeypatch)
     with session_scope(file_engine, write=False) as s:
-        build_report(s, today=TODAY, sections=["stale", "lost"])
-        build_report(s, today=TODAY, sections=["funnel"])
+        build_report(s, today=TODAY, sections=["velocity", "stale"])
+        build_report(s, today=TODAY, sections=["lost"])
     main = threading.main_thread().name
-    assert seen == [f"stale@{main}", f"lost@{main}", f"funnel@{main}"]
+    assert seen == [f"velocity@{main}", f"stale@{main}", f"lost@{main}"]
+
+
+def test_a_facts_section_alone_shares_the_facts_with_the_second_connection(
+    file_engine: Engine, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(engine) as s:
+        build(s)
+    with session_scope(engine, write=False) as s:
+        alone = build_report(s, today=TODAY, sections=["funnel"]).as_dict()
+    seen = threads_used(monkeypatch)
+    with session_scope(file_engine, write=False) as s:
+        split = build_report(s, today=TODAY, sections=["funnel"]).as_dict()
+    assert split == alone
+    # Nothing else runs, so the leads are shared in half: ids 1-6 here, 7-12 there.
+    assert where_run(seen) == {"sums (None, 7)": "main", "sums (7, None)": "side", "funnel": "main"}
+
+
+@pytest.mark.parametrize("by", ["month", "week"])
+def test_the_facts_sums_of_two_shares_add_up_to_the_whole(file_engine: Engine, by: str) -> None:
+    flt_cases = [
+        reports.ReportFilter(),
+        reports.ReportFilter(source="referral"),
+        reports.ReportFilter(since=TODAY.replace(month=9, day=1), tag="fair-2026"),
+    ]
+    with session_scope(file_engine, write=False) as s:
+        ids = sorted(s.exec(select(Lead.id)).all())
+        for flt in flt_cases:
+            args: dict[str, Any] = {"today": TODAY, "flt": flt, "by": by}
+            with report_data(s, **args) as data:
+                whole = data.facts_sums()
+                assert whole.cells
+                assert any(whole.days.values())
+                assert whole.sale_days or flt.tag  # the fair's two leads bought nothing
+            for cut in [ids[0], *ids[1:], ids[-1] + 1]:
+                with report_data(s, **args, lead_ids=(None, cut)) as low:
+                    total = FactsSums()
+                    total.add(low.facts_sums())
+                with report_data(s, **args, lead_ids=(cut, None)) as high:
+                    total.add(high.facts_sums())
+                assert total == whole, (flt, cut)
 
 
 def test_no_second_reader_for_an_in_memory_database(engine: Engine) -> None:
