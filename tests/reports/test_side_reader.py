@@ -76,11 +76,11 @@ def test_a_file_report_splits_the_sections_and_matches_the_in_memory_one(
     with session_scope(file_engine, write=False) as s:
         split = build_report(s, today=TODAY, stale_limit=3).as_dict()
     assert split == alone
-    # Leads 1-12: the caller's side builds the facts of 1-7 (it runs lost and
-    # customers besides), the second connection those of 8-12 (with velocity and stale).
+    # Leads 1-12: the caller's side builds the facts of 1-8 (it runs lost and
+    # customers besides), the second connection those of 9-12 (with velocity and stale).
     assert where_run(seen) == {
-        "sums (None, 8)": "main",
-        "sums (8, None)": "side",
+        "sums (None, 9)": "main",
+        "sums (9, None)": "side",
         **dict.fromkeys(["funnel", "sources", "lost", "trend", "customers"], "main"),
         **dict.fromkeys(SIDE_SECTIONS, "side"),
     }
