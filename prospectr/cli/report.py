@@ -1,7 +1,8 @@
 """``prospectr report``: which channels bring buyers, where leads get stuck.
 
-``prospectr report`` prints every section; ``prospectr report SECTION`` one of
-funnel, sources, velocity, stale, lost, trend, customers. Every form takes the
+``prospectr report`` prints every section; ``prospectr report SECTION [MORE]...``
+the ones named (funnel, sources, velocity, stale, lost, trend, customers) as
+one report, in that order. Every form takes the
 same filters (``--since``/``--until``, ``--source``, ``--tag``) and prints text
 with charts, ``--json`` (``{"today", "filters", <section>: {...}}``) or
 ``--csv`` (one table per section; the full report separates its tables with a
@@ -31,8 +32,9 @@ DEFAULT_LIMIT = 20
 report_app = typer.Typer(
     help="Reports: which channels bring buyers, where leads get stuck.\n\n"
     "Without a section, prints them all: funnel, sources, velocity, stale, lost, trend,"
-    " customers.\n\n\b\n"
-    "Example: prospectr report sources --since 2026-01-01",
+    " customers. Name several to see them together.\n\n\b\n"
+    "Example: prospectr report sources --since 2026-01-01\n"
+    "Example: prospectr report funnel sources --json",
     invoke_without_command=True,
     no_args_is_help=False,
     rich_markup_mode=None,
@@ -56,6 +58,14 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON (today, filters, 
 Csv = Annotated[bool, typer.Option("--csv", help="Print CSV (one table per section).")]
 By = Annotated[
     str | None, typer.Option("--by", metavar="month|week", help="Trend buckets (default month).")
+]
+More = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[SECTION]...",
+        help="More sections to show with this one, as one report.",
+        show_default=False,
+    ),
 ]
 Limit = Annotated[
     int | None,
@@ -161,9 +171,16 @@ def report_all(
         ctx.obj = opts
 
 
-def _section(ctx: typer.Context, name: str, opts: Options) -> None:
+def _section(ctx: typer.Context, name: str, more: list[str] | None, opts: Options) -> None:
+    """Run the section ``name`` (and the ``more`` named after it) as one report."""
     parent = ctx.obj if isinstance(ctx.obj, Options) else None
-    run([name], opts.over(parent))
+    named = {name}
+    for extra in more or []:
+        key = extra.strip().lower()
+        if key not in SECTION_NAMES:
+            fail(f"no report section {extra!r} (sections: {', '.join(SECTION_NAMES)})", 2)
+        named.add(key)
+    run([section for section in SECTION_NAMES if section in named], opts.over(parent))
 
 
 def section_command(name: str, summary: str, example: str) -> None:
@@ -171,6 +188,7 @@ def section_command(name: str, summary: str, example: str) -> None:
 
     def command(
         ctx: typer.Context,
+        more: More = None,
         since: Since = None,
         until: Until = None,
         source: Source = None,
@@ -178,7 +196,7 @@ def section_command(name: str, summary: str, example: str) -> None:
         json_out: Json = False,
         csv_out: Csv = False,
     ) -> None:
-        _section(ctx, name, Options(since, until, source, tag, json_out, csv_out))
+        _section(ctx, name, more, Options(since, until, source, tag, json_out, csv_out))
 
     command.__name__ = f"{name}_cmd"
     command.__doc__ = f"{summary}\n\n\b\nExample: {example}"
@@ -208,6 +226,7 @@ section_command(
 @report_app.command("stale")
 def stale_cmd(
     ctx: typer.Context,
+    more: More = None,
     since: Since = None,
     until: Until = None,
     source: Source = None,
@@ -253,7 +272,7 @@ def stale_cmd(
     opts = Options(since, until, source, tag, json_out, csv_out, limit=limit)
     if (assign or reset) and not (opts.json or opts.csv):
         console().print(literal("stale thresholds saved", "dim"))
-    _section(ctx, "stale", opts)
+    _section(ctx, "stale", more, opts)
 
 
 section_command(
@@ -266,6 +285,7 @@ section_command(
 @report_app.command("trend")
 def trend_cmd(
     ctx: typer.Context,
+    more: More = None,
     since: Since = None,
     until: Until = None,
     source: Source = None,
@@ -279,7 +299,7 @@ def trend_cmd(
     \b
     Example: prospectr report trend --by week --since 2026-09-01
     """
-    _section(ctx, "trend", Options(since, until, source, tag, json_out, csv_out, by))
+    _section(ctx, "trend", more, Options(since, until, source, tag, json_out, csv_out, by))
 
 
 section_command(

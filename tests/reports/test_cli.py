@@ -181,6 +181,27 @@ def test_filters_reach_the_report(cli: Cli, dataset_file: Path) -> None:
     ]
 
 
+def test_sections_named_together_make_one_report(cli: Cli, dataset_file: Path) -> None:
+    both = run_json(cli, "--source", "referral", "sources", "Funnel", "--since", "2026-08-01")
+    assert list(both) == ["today", "filters", "funnel", "sources"]  # in the usual order
+    assert both["filters"]["source"] == "referral"
+    assert both["filters"]["since"] == "2026-08-01"
+    for name in ("funnel", "sources"):
+        alone = run_json(cli, "--source", "referral", name, "--since", "2026-08-01")
+        assert both[name] == alone[name]
+    table = cli("report", "trend", "lost", "lost", "--csv")
+    assert table.exit_code == 0, table.stderr
+    blocks = table.stdout.strip("\n").split("\n\n")
+    assert [list(csv.reader(io.StringIO(b)))[1][0] for b in blocks] == ["lost", "trend"]
+    bad = cli("report", "funnel", "sauces")
+    assert bad.exit_code == 2
+    assert bad.stdout == ""
+    assert bad.stderr == (
+        "error: no report section 'sauces' (sections: funnel, sources, velocity, stale, lost,"
+        " trend, customers)\n"
+    )
+
+
 def test_a_filter_no_lead_matches_names_the_ones_that_exist(cli: Cli, dataset_file: Path) -> None:
     result = cli("report", "sources", "--source", "Facebok", "--json")
     assert result.exit_code == 0
