@@ -184,7 +184,7 @@ def sections_in_process(path: Path) -> dict[str, float]:
         assert data.facts is not None  # built on first use
         spent["facts"] = time.perf_counter() - started
         started = time.perf_counter()
-        assert data.facts_sums() is not None  # what funnel, sources and trend read
+        assert data.facts_sums("funnel") is not None  # what funnel, sources and trend read
         spent["sums"] = time.perf_counter() - started
         started = time.perf_counter()
         assert data.open_leads(last=True) is not None

@@ -15,6 +15,7 @@ import os
 import secrets
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -303,7 +304,8 @@ def _ensure_private_file(path: Path) -> None:
 
 
 _SQLITE_CONFIG_MEMSTATUS = 9
-_memstatus_tried = False
+_memstatus_lock = threading.Lock()
+_memstatus_off: bool | None = None  # None: not tried yet in this process
 
 
 def sqlite_memstatus_off() -> bool:
@@ -322,18 +324,23 @@ def sqlite_memstatus_off() -> bool:
     SQLite holds no memory: this checks that no connection is open in the
     process (``sqlite3_memory_used() == 0``) and does nothing otherwise, or when
     the library cannot be reached (then nothing changes but speed). Linux only,
-    where the setting's variadic argument is passed like any other. Returns
-    whether the statistics are now off.
+    where the setting's variadic argument is passed like any other. Call it
+    before any other thread uses SQLite (opening the first database does).
+    Returns whether the statistics are off (the first answer, on later calls).
     """
-    global _memstatus_tried
-    if _memstatus_tried or not sys.platform.startswith("linux"):
-        return False
-    _memstatus_tried = True
+    global _memstatus_off
+    with _memstatus_lock:
+        if _memstatus_off is None:
+            _memstatus_off = sys.platform.startswith("linux") and _turn_memstatus_off()
+        return _memstatus_off
+
+
+def _turn_memstatus_off() -> bool:
     try:
         import _sqlite3
         import ctypes
 
-        lib = ctypes.CDLL(_sqlite3.__file__)
+        lib = ctypes.PyDLL(_sqlite3.__file__)  # keeps the GIL: no SQLite call slips in between
         lib.sqlite3_memory_used.restype = ctypes.c_int64
         lib.sqlite3_malloc.restype = ctypes.c_void_p
         lib.sqlite3_free.argtypes = [ctypes.c_void_p]

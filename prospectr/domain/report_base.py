@@ -4,7 +4,7 @@ See ``prospectr.domain.reports`` for the definitions every section follows.
 
 Speed: funnel, sources and trend all need the same per-lead digest of stage
 history (highest stage reached, when first qualified, when first won). It is
-computed once per report by one GROUP BY over ``stage_history`` (read from the
+computed by one GROUP BY over ``stage_history`` (read from the
 ``(lead_id, at, to_stage_id)`` index alone) into a temporary table
 (:class:`ReportData`); a few GROUP BYs over that table give the sums the three
 sections read (:class:`FactsSums`). The sums add up over leads, so the facts
@@ -400,12 +400,18 @@ class ReportData:
         """The period condition on a facts table."""
         return self.flt.period(table.c.created_at)
 
-    def facts_sums(self) -> FactsSums:
+    def facts_sums(self, section: str) -> FactsSums:
         """The facts table's sums for the report's sections, built on first use.
 
-        One GROUP BY over the facts gives the cells that funnel and sources share
-        (split by source and sold only when the report includes sources).
+        ``section`` (funnel, sources or trend) is the one about to read them: when
+        the report was not set up for it, it joins the report's sections and the
+        sums are built again, so that they hold what it reads. One GROUP BY over
+        the facts gives the cells that funnel and sources share (split by source
+        and sold only when the report includes sources).
         """
+        if section not in self.sections:
+            self.sections = self.sections | {section}
+            self._sums = None
         if self._sums is None:
             self._sums = self._sum_facts()
         return self._sums

@@ -92,7 +92,7 @@ def trend(data: ReportData) -> Trend:
                 row = rows[bucket_start(as_date(when), by)]
                 setattr(row, name, getattr(row, name) + int(total or 0))
 
-    for name, per_day in data.facts_sums().days.items():
+    for name, per_day in data.facts_sums("trend").days.items():
         add(name, per_day.items())
     day = col(Sale.date)
     add(

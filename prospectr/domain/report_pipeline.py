@@ -70,7 +70,7 @@ class Funnel:
 
 def funnel(data: ReportData) -> Funnel:
     """Leads that reached each stage (from stage history) and stage-to-stage conversion."""
-    pipe, sums = data.pipe, data.facts_sums()
+    pipe, sums = data.pipe, data.facts_sums("funnel")
     by_top: dict[int | None, int] = {}
     for (top, _, _), (leads, _, _) in sums.cells.items():
         by_top[top] = by_top.get(top, 0) + leads
@@ -159,7 +159,7 @@ class Sources:
 
 def sources(data: ReportData) -> Sources:
     """Leads, qualified, won, conversion, revenue and median days to first sale per source."""
-    sums = data.facts_sums()
+    sums = data.facts_sums("sources")
     qualified_from = data.pipe.qualified_position
     totals: dict[str, list[int]] = {}  # source -> [leads, qualified, won, cents]
     for (top, source, sold), (leads, won_moves, cents) in sums.cells.items():

@@ -101,9 +101,9 @@ from prospectr.models import Lead, LeadTag
 # the caller's. SQLite works outside Python's lock, so both sides overlap.
 FACT_SECTIONS = frozenset({"funnel", "sources", "trend"})
 SIDE_SECTIONS = frozenset({"velocity", "stale"})
-# Seconds each part takes on the bench's 100,000 leads (bench/report.py), to
-# share the facts so that both sides end together: the facts table with its
-# sums, then each section that does not read it.
+# Relative weights of each part (about its seconds on the bench's 100,000
+# leads, bench/report.py, then tuned so that both sides end together): the
+# facts table with its sums, then each section that does not read it.
 COST = {"facts": 0.40, "velocity": 0.11, "stale": 0.11, "lost": 0.05, "customers": 0.03}
 
 __all__ = [
@@ -173,11 +173,15 @@ def build_report(
     by: str = "month",
     stale_limit: int | None = None,
 ) -> Report:
-    """The requested sections, in ``SECTIONS`` order, sharing one facts table.
+    """The requested sections, in ``SECTIONS`` order.
 
-    On a SQLite file the ``SIDE_SECTIONS`` run on a second read-only session in a
-    thread while the others run on ``session`` (see :func:`prospectr.db.side_reader`
-    for when, and for what that means for the snapshot).
+    On a SQLite file (see :func:`prospectr.db.side_reader` for when) a second
+    read-only session in a thread builds the facts of a share of the leads and
+    runs the ``SIDE_SECTIONS``, while ``session`` builds the facts of the other
+    leads and runs the rest; the two shares' sums are added. Each session reads
+    its own snapshot: a write committed by another program while the report
+    starts (a stage reordered, a lead moved) may show in one share and not the
+    other, so the report then mixes two moments; it never counts a lead twice.
 
     Raises InvalidInput for an unknown section, ``by`` value or a reversed period.
     """
@@ -204,19 +208,19 @@ def build_report(
 
     def read_beside() -> tuple[FactsSums | None, dict[str, Any]]:
         with side, report_data(side, **args, lead_ids=(cut, None)) as other:
-            sums = other.facts_sums() if facts else None
+            sums = other.facts_sums(facts[0]) if facts and cut is not None else None
             return sums, {name: _section(other, name, stale_limit) for name in beside}
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         later = pool.submit(read_beside)
         with report_data(session, **args, lead_ids=(None, cut)) as data:
             if facts:
-                data.facts_sums()  # this side's share first, while the other builds its own
+                data.facts_sums(facts[0])  # this side's share first, while the other builds its own
             here = [name for name in wanted if name not in beside and name not in facts]
             out = {name: _section(data, name, stale_limit) for name in here}
             sums, out_beside = later.result()
             if sums is not None:
-                data.facts_sums().add(sums)
+                data.facts_sums(facts[0]).add(sums)
             out.update(out_beside)
             out.update({name: _section(data, name, stale_limit) for name in facts})
             ordered = {name: out[name] for name in wanted}

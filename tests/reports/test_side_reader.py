@@ -29,6 +29,7 @@ from .dataset import TODAY, build
 
 pytestmark = pytest.mark.sqlite_only
 TODAY_AT = datetime.combine(TODAY, time(9, 0))
+MAIN = threading.main_thread().name
 
 
 @pytest.fixture
@@ -76,11 +77,16 @@ def test_a_file_report_splits_the_sections_and_matches_the_in_memory_one(
     with session_scope(file_engine, write=False) as s:
         split = build_report(s, today=TODAY, stale_limit=3).as_dict()
     assert split == alone
-    # Leads 1-12: the caller's side builds the facts of 1-8 (it runs lost and
-    # customers besides), the second connection those of 9-12 (with velocity and stale).
+    # Leads 1-12: the caller's side builds the facts of the leads before the cut
+    # (it runs lost and customers besides), the second connection the others
+    # (with velocity and stale); the caller's share is the larger one.
+    with session_scope(file_engine, write=False) as s:
+        cut = reports._share_the_leads(s, reports.SECTIONS)
+    assert cut is not None
+    assert 7 < cut <= 12
     assert where_run(seen) == {
-        "sums (None, 9)": "main",
-        "sums (9, None)": "side",
+        f"sums (None, {cut})": "main",
+        f"sums ({cut}, None)": "side",
         **dict.fromkeys(["funnel", "sources", "lost", "trend", "customers"], "main"),
         **dict.fromkeys(SIDE_SECTIONS, "side"),
     }
@@ -112,6 +118,33 @@ def test_a_facts_section_alone_shares_the_facts_with_the_second_connection(
     assert where_run(seen) == {"sums (None, 7)": "main", "sums (7, None)": "side", "funnel": "main"}
 
 
+def test_a_section_reads_its_own_sums_whatever_the_report_was_set_up_for(
+    file_engine: Engine,
+) -> None:
+    with session_scope(file_engine, write=False) as s:
+        whole = build_report(s, today=TODAY).sections
+        with report_data(s, today=TODAY, sections=["funnel"]) as data:
+            assert reports.funnel(data) == whole["funnel"]
+            assert reports.sources(data) == whole["sources"]
+            assert reports.trend(data) == whole["trend"]
+        with report_data(s, today=TODAY, sections=["sources"]) as data:
+            assert reports.funnel(data) == whole["funnel"]
+
+
+def test_with_no_lead_the_caller_builds_the_facts_alone(
+    file_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(file_engine, write=False) as s:
+        expected = build_report(s, today=TODAY).as_dict()
+    # A cut of None (as for a database without leads) must not count every lead twice.
+    monkeypatch.setattr(reports, "_share_the_leads", lambda *_: None)
+    seen = threads_used(monkeypatch)
+    with session_scope(file_engine, write=False) as s:
+        assert build_report(s, today=TODAY).as_dict() == expected
+    assert where_run(seen)["sums (None, None)"] == "main"
+    assert [x for x in seen if x.startswith("sums")] == [f"sums (None, None)@{MAIN}"]
+
+
 @pytest.mark.parametrize("by", ["month", "week"])
 def test_the_facts_sums_of_two_shares_add_up_to_the_whole(file_engine: Engine, by: str) -> None:
     flt_cases = [
@@ -124,16 +157,16 @@ def test_the_facts_sums_of_two_shares_add_up_to_the_whole(file_engine: Engine, b
         for flt in flt_cases:
             args: dict[str, Any] = {"today": TODAY, "flt": flt, "by": by}
             with report_data(s, **args) as data:
-                whole = data.facts_sums()
+                whole = data.facts_sums("funnel")
                 assert whole.cells
                 assert any(whole.days.values())
                 assert whole.sale_days or flt.tag  # the fair's two leads bought nothing
             for cut in [ids[0], *ids[1:], ids[-1] + 1]:
                 with report_data(s, **args, lead_ids=(None, cut)) as low:
                     total = FactsSums()
-                    total.add(low.facts_sums())
+                    total.add(low.facts_sums("funnel"))
                 with report_data(s, **args, lead_ids=(cut, None)) as high:
-                    total.add(high.facts_sums())
+                    total.add(high.facts_sums("funnel"))
                 assert total == whole, (flt, cut)
 
 
