@@ -62,17 +62,21 @@ def threads_used(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def where_run(seen: list[str]) -> dict[str, str]:
     """Section (or sums) name -> ``main`` or ``side``."""
-    main = threading.main_thread().name
-    return {x.partition("@")[0]: "main" if x.endswith(f"@{main}") else "side" for x in seen}
+    return {x.partition("@")[0]: "main" if x.endswith(f"@{MAIN}") else "side" for x in seen}
+
+
+def in_memory_report(engine: Engine, **options: Any) -> dict[str, Any]:
+    """The report of the dataset on the in-memory database: one connection, no split."""
+    with session_scope(engine) as s:
+        build(s)
+    with session_scope(engine, write=False) as s:
+        return build_report(s, today=TODAY, **options).as_dict()
 
 
 def test_a_file_report_splits_the_sections_and_matches_the_in_memory_one(
     file_engine: Engine, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with session_scope(engine) as s:
-        build(s)
-    with session_scope(engine, write=False) as s:
-        alone = build_report(s, today=TODAY, stale_limit=3).as_dict()
+    alone = in_memory_report(engine, stale_limit=3)
     seen = threads_used(monkeypatch)
     with session_scope(file_engine, write=False) as s:
         split = build_report(s, today=TODAY, stale_limit=3).as_dict()
@@ -99,17 +103,13 @@ def test_sections_without_facts_alone_stay_on_the_callers_session(
     with session_scope(file_engine, write=False) as s:
         build_report(s, today=TODAY, sections=["velocity", "stale"])
         build_report(s, today=TODAY, sections=["lost"])
-    main = threading.main_thread().name
-    assert seen == [f"velocity@{main}", f"stale@{main}", f"lost@{main}"]
+    assert seen == [f"velocity@{MAIN}", f"stale@{MAIN}", f"lost@{MAIN}"]
 
 
 def test_a_facts_section_alone_shares_the_facts_with_the_second_connection(
     file_engine: Engine, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with session_scope(engine) as s:
-        build(s)
-    with session_scope(engine, write=False) as s:
-        alone = build_report(s, today=TODAY, sections=["funnel"]).as_dict()
+    alone = in_memory_report(engine, sections=["funnel"])
     seen = threads_used(monkeypatch)
     with session_scope(file_engine, write=False) as s:
         split = build_report(s, today=TODAY, sections=["funnel"]).as_dict()
