@@ -51,11 +51,12 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
 def _kill_after(proc: subprocess.Popen[bytes], delay: float) -> list[str]:
     """SIGKILL ``proc`` after ``delay`` seconds; its output lines (acks) up to then."""
     time.sleep(delay)
-    finished = proc.poll() is not None
-    if not finished:
+    if proc.poll() is None:
+        # The worker may still end on its own between the poll and the signal
+        # (send_signal then sends nothing), so a clean exit is a valid outcome.
         proc.send_signal(signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
-    assert finished or proc.returncode == -signal.SIGKILL, err.decode()
+    assert proc.returncode in (0, -signal.SIGKILL), err.decode()
     assert b"Traceback" not in err, err.decode()
     return out.decode().splitlines()
 
