@@ -16,6 +16,7 @@ move (``StageHistory.stay_days``) and read in index order, without a sort.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +39,6 @@ from sqlalchemy import (
     insert,
     literal,
     null,
-    or_,
     select,
 )
 from sqlalchemy.engine import Result
@@ -431,9 +431,16 @@ class ReportData:
 
         Sections use one when several queries need the same costly per-lead values.
         """
-        table = Table(f"report_{name}_{id(self)}", MetaData(), *columns, prefixes=["TEMPORARY"])
         conn = self.session.connection()
+        # Names are per connection; the lowest free number keeps the SQL text (and
+        # so SQLAlchemy's compiled form) the same from one report to the next.
+        taken: set[str] = conn.info.setdefault("prospectr_temp_tables", set())
+        number = 0
+        while f"report_{name}_{number}" in taken:
+            number += 1
+        table = _temp_table_named(f"report_{name}_{number}", columns)
         table.create(conn)
+        taken.add(table.name)
         self._temps.append(table)
         conn.execute(insert(table).from_select([c.name for c in table.c], rows))
         return table
@@ -441,8 +448,11 @@ class ReportData:
     def close(self) -> None:
         """Drop the temporary tables (they live as long as the connection otherwise)."""
         conn = self.session.connection()
+        taken: set[str] = conn.info.setdefault("prospectr_temp_tables", set())
         while self._temps:
-            self._temps.pop().drop(conn)
+            table = self._temps.pop()
+            table.drop(conn)
+            taken.discard(table.name)
         self._facts = self._open = None
         self._open_has_last = False
         self._sums = None
@@ -579,7 +589,7 @@ class ReportData:
         series: dict[str, tuple[Any, list[ColumnElement[bool]]]] = {
             "new": (func.date(f.c.created_at), window.period(f.c.created_at)),
             "qualified": (func.date(f.c.qualified_at), window.period(f.c.qualified_at)),
-            "won": (first_won, [or_(f.c.won_at.is_not(None), first_sale.is_not(None))]),
+            "won": (first_won, [first_won >= since, first_won <= until]),
         }
         out: dict[str, dict[date, int]] = {}
         for name, (day, conds) in series.items():
@@ -617,6 +627,25 @@ class ReportData:
             latest,
         ).where(open_stage, *self.flt.lead_conditions())
         return self.temp_table("open_last" if last else "open", columns, rows)
+
+
+_temp_tables: dict[tuple[str, tuple[str, ...]], Table] = {}
+_temp_tables_lock = threading.Lock()
+
+
+def _temp_table_named(name: str, columns: list[Column[Any]]) -> Table:
+    """The one ``Table`` of this name and these columns in the process.
+
+    SQLAlchemy keys its compiled statements by the ``Table`` object: the same
+    object for every report lets a statement compiled once serve them all.
+    """
+    key = (name, tuple(f"{c.name}:{c.type!r}:{c.primary_key}" for c in columns))
+    with _temp_tables_lock:
+        table = _temp_tables.get(key)
+        if table is None:
+            table = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"])
+            _temp_tables[key] = table
+        return table
 
 
 @contextmanager

@@ -234,7 +234,10 @@ def _share_the_leads(session: Session, wanted: Sequence[str]) -> int | None:
     both sides end together, by the rough ``COST`` of what each side runs
     besides. None (the caller's side builds them all) when there is no lead.
     """
-    first, last = session.exec(select(func.min(Lead.id), func.max(Lead.id))).one()
+    # Two queries, each reading one end of the ids: one select of both aggregates
+    # would read the whole table (SQLite's min/max shortcut takes one aggregate).
+    first = session.exec(select(func.min(Lead.id))).one()
+    last = session.exec(select(func.max(Lead.id))).one()
     if first is None or last is None:
         return None
     beside = sum(COST[name] for name in wanted if name in SIDE_SECTIONS)
