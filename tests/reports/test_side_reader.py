@@ -32,6 +32,12 @@ TODAY_AT = datetime.combine(TODAY, time(9, 0))
 MAIN = threading.main_thread().name
 
 
+@pytest.fixture(autouse=True)
+def share_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dataset's 12 leads are shared like a large database's (one test sets it back)."""
+    monkeypatch.setattr(reports, "SPLIT_MIN_LEADS", 1)
+
+
 @pytest.fixture
 def file_engine(tmp_path: Path) -> Any:
     engine = open_database(f"sqlite:///{tmp_path / 'reports.db'}")
@@ -85,8 +91,9 @@ def test_a_file_report_splits_the_sections_and_matches_the_in_memory_one(
     # (it runs lost and customers besides), the second connection the others
     # (with velocity and stale); the caller's share is the larger one.
     with session_scope(file_engine, write=False) as s:
-        cut = reports._share_the_leads(s, reports.SECTIONS)
-    assert cut is not None
+        ids = reports._ids_worth_sharing(s)
+    assert ids == (1, 12)
+    cut = reports._share_the_leads(*ids, reports.SECTIONS)
     assert 7 < cut <= 12
     assert where_run(seen) == {
         f"sums (None, {cut})": "main",
@@ -131,18 +138,34 @@ def test_a_section_reads_its_own_sums_whatever_the_report_was_set_up_for(
             assert reports.funnel(data) == whole["funnel"]
 
 
-def test_with_no_lead_the_caller_builds_the_facts_alone(
+def test_a_small_database_stays_on_the_callers_session(
     file_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with session_scope(file_engine, write=False) as s:
-        expected = build_report(s, today=TODAY).as_dict()
-    # A cut of None (as for a database without leads) must not count every lead twice.
-    monkeypatch.setattr(reports, "_share_the_leads", lambda *_: None)
+        shared = build_report(s, today=TODAY).as_dict()
+    monkeypatch.setattr(reports, "SPLIT_MIN_LEADS", 13)  # one more than the 12 ids
     seen = threads_used(monkeypatch)
     with session_scope(file_engine, write=False) as s:
-        assert build_report(s, today=TODAY).as_dict() == expected
-    assert where_run(seen)["sums (None, None)"] == "main"
+        assert build_report(s, today=TODAY).as_dict() == shared
     assert [x for x in seen if x.startswith("sums")] == [f"sums (None, None)@{MAIN}"]
+    assert set(where_run(seen).values()) == {"main"}
+    monkeypatch.setattr(reports, "SPLIT_MIN_LEADS", 12)
+    seen.clear()
+    with session_scope(file_engine, write=False) as s:
+        build_report(s, today=TODAY)
+    assert set(where_run(seen).values()) == {"main", "side"}
+
+
+def test_with_no_lead_the_caller_reads_alone(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with session_scope(engine, write=False) as s:
+            assert reports._ids_worth_sharing(s) is None
+            report = build_report(s, today=TODAY)
+    finally:
+        engine.dispose()
+    assert report.sections["funnel"].rows[0].reached == 0
+    assert report.sections["stale"].leads == []
 
 
 @pytest.mark.parametrize("by", ["month", "week"])
