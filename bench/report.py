@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataset import NOW, insert_rows, set_last_contact
-from timing import interleaved_medians, wall
+from timing import interleaved_samples, wall
 
 TARGET = 1.5
 SOURCES = ("referral", "facebook", "event", "website", "instagram", "walk-in", "ads", None)
@@ -223,14 +224,21 @@ def main() -> None:
         commands = {"today": [*app, "today"], "report": [*app, "report"]}
         for cmd in commands.values():
             wall(cmd, env)  # warm the page cache
-        medians = interleaved_medians(commands, env, args.runs)
-        today, report = medians["today"], medians["report"]
+        samples = interleaved_samples(commands, env, args.runs)
+        today, report = (statistics.median(samples[k]) for k in ("today", "report"))
         ratio = report / today
         print(f"runs: {args.runs} (medians, seconds)")
         print(f"{'prospectr today':<20}{today:>8.3f}")
         print(f"{'prospectr report':<20}{report:>8.3f}")
         verdict = "ok" if ratio <= TARGET else "over target"
         print(f"{'ratio':<20}{ratio:>8.2f}   target <= {TARGET:.1f}  {verdict}")
+        # The same ratio within each round (both commands met the same machine
+        # speed): its spread tells how much the host's noise moves the figure.
+        paired = sorted(r / t for r, t in zip(samples["report"], samples["today"], strict=True))
+        print(
+            f"{'ratio per round':<20}{statistics.median(paired):>8.2f}   "
+            f"(median; lowest {paired[0]:.2f}, highest {paired[-1]:.2f})"
+        )
         spent = sections_in_process(path)
         parts = "  ".join(f"{k} {v:.3f}" for k, v in spent.items())
         print(f"report queries in-process: {sum(spent.values()):.3f}s  ({parts})")

@@ -18,10 +18,10 @@ def wall(cmd: Sequence[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def interleaved_medians(
+def interleaved_samples(
     commands: Mapping[str, Command], env: dict[str, str], runs: int
-) -> dict[str, float]:
-    """The median seconds of each command over ``runs`` rounds.
+) -> dict[str, list[float]]:
+    """The seconds of each command in each of ``runs`` rounds.
 
     Each round runs every command once, in order, so machine noise hits them alike.
     """
@@ -29,4 +29,12 @@ def interleaved_medians(
     for round_no in range(runs):
         for name, cmd in commands.items():
             samples[name].append(wall(cmd(round_no) if callable(cmd) else cmd, env))
+    return samples
+
+
+def interleaved_medians(
+    commands: Mapping[str, Command], env: dict[str, str], runs: int
+) -> dict[str, float]:
+    """The median seconds of each command over ``runs`` interleaved rounds."""
+    samples = interleaved_samples(commands, env, runs)
     return {name: statistics.median(times) for name, times in samples.items()}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVarTuple
@@ -42,6 +42,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Result
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -432,8 +433,8 @@ class ReportData:
         Sections use one when several queries need the same costly per-lead values.
         """
         conn = self.session.connection()
-        # Names are per connection; the lowest free number keeps the SQL text (and
-        # so SQLAlchemy's compiled form) the same from one report to the next.
+        # Names are per connection; the lowest free number gives the next report
+        # the same name, and so the same Table object and compiled statements.
         taken: set[str] = conn.info.setdefault("prospectr_temp_tables", set())
         number = 0
         while f"report_{name}_{number}" in taken:
@@ -446,13 +447,17 @@ class ReportData:
         return table
 
     def close(self) -> None:
-        """Drop the temporary tables (they live as long as the connection otherwise)."""
+        """Drop the temporary tables (they live as long as the connection otherwise).
+
+        Their names are free again even when a drop fails: the tables were made
+        in the caller's transaction, whose rollback drops them then.
+        """
         conn = self.session.connection()
         taken: set[str] = conn.info.setdefault("prospectr_temp_tables", set())
-        while self._temps:
-            table = self._temps.pop()
+        temps, self._temps = self._temps, []
+        taken.difference_update(table.name for table in temps)
+        for table in reversed(temps):
             table.drop(conn)
-            taken.discard(table.name)
         self._facts = self._open = None
         self._open_has_last = False
         self._sums = None
@@ -658,12 +663,20 @@ def report_data(
     by: str = "month",
     lead_ids: tuple[int | None, int | None] = (None, None),
 ) -> Iterator[ReportData]:
-    """A :class:`ReportData` whose temporary tables are dropped at the end."""
+    """A :class:`ReportData` whose temporary tables are dropped at the end.
+
+    After an error the drop may fail too (PostgreSQL refuses any statement in a
+    failed transaction; SQLite a table a broken read still holds): the first
+    error is the one raised, and the caller's rollback drops the tables.
+    """
     data = ReportData(session, today=today, flt=flt, sections=sections, by=by, lead_ids=lead_ids)
     try:
         yield data
-    finally:
-        data.close()
+    except BaseException:
+        with suppress(SQLAlchemyError):
+            data.close()
+        raise
+    data.close()
 
 
 # --- time buckets ---------------------------------------------------------------------

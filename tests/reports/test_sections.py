@@ -257,6 +257,14 @@ def test_trend_by_week_in_a_period(data_session: Session) -> None:
     ]
 
 
+def test_trend_counts_a_win_on_the_one_day_of_its_period(data_session: Session) -> None:
+    # Lead 2 was won on Thu 10-08 (its sale the same day): the period's first and last day.
+    one_day = ReportFilter(since=date(2026, 10, 8), until=date(2026, 10, 8))
+    trend = section(data_session, "trend", flt=one_day, by="week")
+    rows = [(r.period, r.new, r.qualified, r.won, r.revenue_cents) for r in trend.rows]
+    assert rows == [("2026-W41", 0, 0, 1, 20000)]
+
+
 # --- customers -------------------------------------------------------------------------
 
 
