@@ -41,7 +41,7 @@ from sqlalchemy import (
     null,
     select,
 )
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import Connection, Result
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -435,7 +435,7 @@ class ReportData:
         conn = self.session.connection()
         # Names are per connection; the lowest free number gives the next report
         # the same name, and so the same Table object and compiled statements.
-        taken: set[str] = conn.info.setdefault("prospectr_temp_tables", set())
+        taken = _temp_names(conn)
         number = 0
         while f"report_{name}_{number}" in taken:
             number += 1
@@ -453,9 +453,8 @@ class ReportData:
         in the caller's transaction, whose rollback drops them then.
         """
         conn = self.session.connection()
-        taken: set[str] = conn.info.setdefault("prospectr_temp_tables", set())
         temps, self._temps = self._temps, []
-        taken.difference_update(table.name for table in temps)
+        _temp_names(conn).difference_update(table.name for table in temps)
         for table in reversed(temps):
             table.drop(conn)
         self._facts = self._open = None
@@ -600,8 +599,7 @@ class ReportData:
         for name, (day, conds) in series.items():
             per_day = out.setdefault(name, {})
             for when, n in self.run(select(day, func.count()).where(*conds).group_by(day)):
-                if when is not None and since <= as_date(when) <= until:
-                    per_day[as_date(when)] = int(n)
+                per_day[as_date(when)] = int(n)  # the window is in ``conds``
         return out
 
     def _build_open_leads(self, *, last: bool) -> Table:
@@ -632,6 +630,12 @@ class ReportData:
             latest,
         ).where(open_stage, *self.flt.lead_conditions())
         return self.temp_table("open_last" if last else "open", columns, rows)
+
+
+def _temp_names(conn: Connection) -> set[str]:
+    """The report tables' names in use on this database connection."""
+    names: set[str] = conn.info.setdefault("prospectr_temp_tables", set())
+    return names
 
 
 _temp_tables: dict[tuple[str, tuple[str, ...]], Table] = {}

@@ -215,7 +215,7 @@ def build_report(
 
     def read_beside() -> tuple[FactsSums | None, dict[str, Any]]:
         with side, report_data(side, **args, lead_ids=(cut, None)) as other:
-            sums = other.facts_sums(facts[0]) if facts and cut is not None else None
+            sums = other.facts_sums(facts[0]) if cut is not None else None
             return sums, {name: _section(other, name, stale_limit) for name in beside}
 
     with ThreadPoolExecutor(max_workers=1) as pool:
