@@ -153,15 +153,19 @@ def move(
         found = domain.get_lead(s, lead_id)
         dest = domain.resolve_stage(s, stage)
         before = s.get(Stage, found.stage_id)
-        moved = domain.move_lead(
+        move = domain.move_lead(
             s, found, dest, now=now(), reason=reason, followup_due=due, followup_text=followup_text
         )
         label = domain.display_name(found)
-    if not moved:
+    if not move.moved:
         echo(f"#{lead_id}  {label} is already in {dest.name}")
-        return
-    why = f"  ({(reason or '').strip()})" if (reason or "").strip() else ""
-    echo(f"#{lead_id}  {label}: {before.name if before else '?'} -> {dest.name}{why}")
+    else:
+        why = f"  ({(reason or '').strip()})" if (reason or "").strip() else ""
+        echo(f"#{lead_id}  {label}: {before.name if before else '?'} -> {dest.name}{why}")
+    if move.closed_followups:
+        from prospectr.cli.render import plural
+
+        echo(f"closed {plural(move.closed_followups, 'open follow-up')}")
     if due is not None:
         echo(f"follow-up on {due.isoformat()}")
 

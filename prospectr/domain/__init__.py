@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from prospectr.domain.reminders import Agenda, agenda, hot_without_next_step, upcoming_birthdays
     from prospectr.domain.search import LeadQuery, LeadRow, count_matching, list_leads
     from prospectr.domain.stages import (
+        Move,
         add_stage,
         list_stages,
         move_lead,
@@ -68,6 +69,7 @@ _LAZY: dict[str, str] = {
     "BANT": "bant",
     "Birthday": "dates",
     "LeadDetail": "views",
+    "Move": "stages",
     "LeadQuery": "search",
     "LeadRow": "search",
     "TEMPERATURES": "bant",
@@ -132,6 +134,7 @@ __all__ = [
     "LeadDetail",
     "LeadQuery",
     "LeadRow",
+    "Move",
     "add_followup",
     "add_lead",
     "add_stage",

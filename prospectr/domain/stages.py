@@ -3,11 +3,15 @@
 Moves are always allowed (domain.md rule 2) and always recorded with their
 date. A stage that requires a reason (lost) refuses a move without one; a stage
 that requires a follow-up (not-now) refuses a move without a follow-up date and
-creates that follow-up.
+creates that follow-up. A follow-up date given for the stage the lead is already
+in is still added. A move into a lost stage closes the lead's open follow-ups
+(they were reasons to call someone who has now said no); a follow-up date given
+with that move ("may I call you next year?") is added after.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -38,6 +42,15 @@ def stage_counts(session: Session) -> dict[int, int]:
     return {int(stage_id): int(n) for stage_id, n in rows}
 
 
+@dataclass(frozen=True)
+class Move:
+    """What :func:`move_lead` did."""
+
+    moved: bool  # False when the lead was already in the stage
+    closed_followups: int = 0  # open follow-ups closed by a move into a lost stage
+    followup: FollowUp | None = None  # the follow-up added with the move
+
+
 def move_lead(
     session: Session,
     lead: Lead,
@@ -48,8 +61,11 @@ def move_lead(
     followup_due: date | None = None,
     followup_text: str | None = None,
     automatic: bool = False,
-) -> bool:
-    """Move a lead to ``stage``; returns False if it was already there.
+) -> Move:
+    """Move a lead to ``stage``.
+
+    Already in ``stage``: nothing moves, but a follow-up date given is added.
+    Into a lost stage: the lead's open follow-ups are marked done (``now``).
 
     Raises InvalidInput when the stage is retired, or needs a reason or a
     follow-up date that was not given.
@@ -57,26 +73,42 @@ def move_lead(
     reason = clean_optional(reason)
     if stage.retired:
         raise InvalidInput(f"stage {stage.name!r} is retired")
-    if stage.requires_reason and not reason and not automatic:
+    already = stage.id == lead.stage_id
+    if stage.requires_reason and not reason and not automatic and not already:
         raise InvalidInput(f"moving to {stage.name} needs a reason", field="reason")
-    if stage.requires_followup and followup_due is None and not automatic:
+    if stage.requires_followup and followup_due is None and not automatic and not already:
         raise InvalidInput(f"moving to {stage.name} needs a follow-up date", field="followup")
-    if stage.id == lead.stage_id:
-        return False
     assert lead.id is not None
     assert stage.id is not None
-    _record_move(session, lead, stage, now=now, reason=reason)
-    lead.stage_id = stage.id
-    lead.stage_since = now
-    lead.updated_at = now
-    if stage.kind == "lost":
-        lead.lost_reason = reason
+    closed = 0
+    if not already:
+        _record_move(session, lead, stage, now=now, reason=reason)
+        lead.stage_id = stage.id
+        lead.stage_since = now
+        lead.updated_at = now
+        if stage.kind == "lost":
+            lead.lost_reason = reason
+            closed = _close_open_followups(session, lead.id, now)
+        session.add(lead)
+    followup = None
     if followup_due is not None:
-        text = clean(followup_text) or f"follow up ({stage.name})"
-        session.add(FollowUp(lead_id=lead.id, due=followup_due, text=text, created_at=now))
-    session.add(lead)
+        about = f"follow up ({stage.name})" + (f": {reason}" if reason else "")
+        text = clean(followup_text) or about
+        followup = FollowUp(lead_id=lead.id, due=followup_due, text=text, created_at=now)
+        session.add(followup)
     session.flush()
-    return True
+    return Move(moved=not already, closed_followups=closed, followup=followup)
+
+
+def _close_open_followups(session: Session, lead_id: int, now: datetime) -> int:
+    """Mark a lead's open follow-ups done at ``now``; how many there were."""
+    items = session.exec(
+        select(FollowUp).where(col(FollowUp.lead_id) == lead_id, col(FollowUp.done_at).is_(None))
+    ).all()
+    for item in items:
+        item.done_at = now
+        session.add(item)
+    return len(items)
 
 
 def _record_move(

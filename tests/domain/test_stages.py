@@ -63,7 +63,7 @@ def test_move_records_history_with_date_and_reason(
 ) -> None:
     lead = make_lead("Maria")
     contacted = resolve_stage(session, "contacted")
-    assert move_lead(session, lead, contacted, now=LATER, reason="  called her ") is True
+    assert move_lead(session, lead, contacted, now=LATER, reason="  called her ").moved is True
     assert lead.stage_id == contacted.id
     assert lead.stage_since == LATER
     assert lead.updated_at == LATER
@@ -78,7 +78,7 @@ def test_move_to_the_same_stage_records_nothing(
     session: Session, make_lead: Callable[..., Lead]
 ) -> None:
     lead = make_lead("Same")
-    assert move_lead(session, lead, resolve_stage(session, "new"), now=LATER) is False
+    assert move_lead(session, lead, resolve_stage(session, "new"), now=LATER).moved is False
     assert len(moves(session, lead)) == 1
 
 
@@ -122,9 +122,59 @@ def test_not_now_with_date_creates_the_followup(
     assert lead.stage_id == not_now.id
     followups = session.exec(select(FollowUp).where(col(FollowUp.lead_id) == lead.id)).all()
     assert [(f.due, f.text, f.created_at, f.done_at) for f in followups] == [
-        (due, "follow up (not-now)", LATER, None)
+        (due, "follow up (not-now): after Tết", LATER, None)
     ]
     assert moves(session, lead)[-1] == ("new", "not-now", "after Tết")
+
+
+def test_followup_for_the_stage_the_lead_is_in_is_added(
+    session: Session, make_lead: Callable[..., Lead]
+) -> None:
+    lead = make_lead("Again")
+    not_now = resolve_stage(session, "not-now")
+    move_lead(session, lead, not_now, now=NOW, followup_due=date(2027, 1, 8))
+    move = move_lead(
+        session, lead, not_now, now=LATER, followup_due=date(2027, 3, 1), followup_text="call back"
+    )
+    assert move.moved is False
+    assert move.followup is not None
+    assert move.followup.text == "call back"
+    rows = session.exec(select(FollowUp.due, FollowUp.text).order_by(col(FollowUp.due))).all()
+    assert rows == [(date(2027, 1, 8), "follow up (not-now)"), (date(2027, 3, 1), "call back")]
+    assert moves(session, lead) == [(None, "new", None), ("new", "not-now", None)]
+
+
+def test_lost_closes_the_open_followups(session: Session, make_lead: Callable[..., Lead]) -> None:
+    lead, other = make_lead("Said no"), make_lead("Other")
+    not_now = resolve_stage(session, "not-now")
+    move_lead(session, lead, not_now, now=NOW, followup_due=date(2027, 1, 8))
+    move_lead(session, other, not_now, now=NOW, followup_due=date(2027, 1, 9))
+    lost = resolve_stage(session, "lost")
+    move = move_lead(session, lead, lost, now=LATER, reason="price")
+    assert (move.moved, move.closed_followups, move.followup) == (True, 1, None)
+    done = session.exec(select(FollowUp.lead_id, FollowUp.done_at).order_by(col(FollowUp.id)))
+    assert done.all() == [(lead.id, LATER), (other.id, None)]
+    # "May I call you next year?": a date given with the move stays open.
+    again = make_lead("Maybe later")
+    move_lead(session, again, not_now, now=NOW, followup_due=date(2027, 1, 8))
+    move = move_lead(
+        session, again, lost, now=LATER, reason="timing", followup_due=date(2027, 6, 1)
+    )
+    assert move.closed_followups == 1
+    still_open = select(FollowUp.due).where(
+        col(FollowUp.lead_id) == again.id, col(FollowUp.done_at).is_(None)
+    )
+    assert session.exec(still_open).all() == [date(2027, 6, 1)]
+
+
+def test_moving_to_a_stage_it_is_in_needs_no_reason(
+    session: Session, make_lead: Callable[..., Lead]
+) -> None:
+    lead = make_lead("Gone")
+    lost = resolve_stage(session, "lost")
+    move_lead(session, lead, lost, now=NOW, reason="price")
+    assert move_lead(session, lead, lost, now=LATER).moved is False
+    assert lead.lost_reason == "price"
 
 
 def test_followup_text_is_kept(session: Session, make_lead: Callable[..., Lead]) -> None:

@@ -164,7 +164,8 @@ class LeadActions:
             Field("when", "When", value="today", check=date_check(app, past=True)),
         ]
         title = "Log a call" if kind == "call" else "Add a note or contact"
-        app.push_screen(FormScreen(title, fields, submit), self._done)
+        # The kind is already chosen by the key pressed: typing goes straight to the text.
+        app.push_screen(FormScreen(title, fields, submit, focus="text"), self._done)
 
     # --- follow-ups and sales --------------------------------------------------------------
 
@@ -304,7 +305,7 @@ class LeadActions:
                 lead = domain.get_lead(s, lead_id)
                 target = s.get(Stage, stage_id)
                 assert target is not None
-                moved = domain.move_lead(
+                move = domain.move_lead(
                     s,
                     lead,
                     target,
@@ -314,9 +315,11 @@ class LeadActions:
                     followup_text=text,
                 )
                 name = domain.display_name(lead)
-            return (
-                f"{name} moved to {stage.name}" if moved else f"{name} is already in {stage.name}"
-            )
+            said = f"moved to {stage.name}" if move.moved else f"is already in {stage.name}"
+            if move.closed_followups:
+                n = move.closed_followups
+                said += f"; closed {n} open follow-up{'' if n == 1 else 's'}"
+            return f"{name} {said}"
 
         if stage.requires_reason or stage.requires_followup:
             fields: list[Field] = []
