@@ -25,20 +25,6 @@ if TYPE_CHECKING:
     from prospectr.models import FollowUp, Lead
 
 TEMPERATURE_STYLES = {"hot": "bold red", "warm": "yellow", "cold": "blue", "unknown": "dim"}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def fmt_date(value: date | None) -> str:
@@ -126,13 +112,6 @@ def lead_table(rows: Sequence[LeadRow], *, today: date, width: int = 120) -> Tab
     return table
 
 
-def _birthday(lead: Lead) -> str:
-    if lead.bday_month is None or lead.bday_day is None:
-        return ""
-    text = f"{lead.bday_day} {MONTHS[lead.bday_month - 1]}"
-    return f"{text} {lead.bday_year}" if lead.bday_year else f"{text} (year unknown)"
-
-
 def _fields_grid(pairs: Iterable[tuple[str, Any]]) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -149,6 +128,8 @@ def _heading(title: str) -> Text:
 
 def lead_detail(detail: LeadDetail, *, today: date) -> RenderableType:
     """Everything about one lead: fields, BANT, follow-ups, timeline, history, sales."""
+    from prospectr.domain.views import birthday_words  # loaded by show's detail already
+
     lead = detail.lead
     title = Text.assemble(
         Text(f"#{lead.id}  ", style="bold"), literal(domain.display_name(lead), "bold")
@@ -183,7 +164,7 @@ def lead_detail(detail: LeadDetail, *, today: date) -> RenderableType:
         ("source", lead.source),
         ("referred by", f"#{ref.id} {domain.display_name(ref)}" if ref else None),
         ("tags", ", ".join(detail.tags)),
-        ("birthday", _birthday(lead)),
+        ("birthday", birthday_words(lead.bday_month, lead.bday_day, lead.bday_year)),
         ("do not contact", "yes" if lead.do_not_contact else "no"),
     ]
     if lead.lost_reason:

@@ -34,6 +34,23 @@ def iso_birthday(lead: Lead) -> str | None:
     return f"--{lead.bday_month:02d}-{lead.bday_day:02d}"
 
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def birthday_words(month: int | None, day: int | None, year: int | None = None) -> str:
+    """A birthday in words, as every screen shows it; empty when there is none.
+
+    "27 November 1986", or "1 December (year unknown)" without a year.
+    """
+    if month is None or day is None:
+        return ""
+    text = f"{day} {MONTHS[month - 1]}"
+    return f"{text} {year}" if year else f"{text} (year unknown)"
+
+
 @dataclass
 class LeadDetail:
     """A lead with everything attached to it."""

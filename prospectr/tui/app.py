@@ -150,9 +150,26 @@ class ProspectrApp(App[None]):
         return not (action in self._SCREEN_LEVEL and isinstance(self.screen, ModalScreen))
 
     def action_goto(self, mode: str) -> None:
-        """Switch to the today, leads or board mode."""
+        """Show the main screen of the today, leads or board mode.
+
+        Screens opened on top of a mode (a lead's detail, the reports) close on the
+        way out, so a mode key always lands on the agenda, the list or the board.
+        The lead open in a detail stays the current one: the board highlights it.
+        """
+        from prospectr.tui.screens.base import ProspectrScreen
+        from prospectr.tui.screens.detail import LeadDetailScreen
+
+        here = self.screen
+        lead_id = here.lead_id if isinstance(here, LeadDetailScreen) else None
+        if self.current_mode == mode and len(self.screen_stack) <= 1:
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
         if self.current_mode != mode:
             self.switch_mode(mode)
+        main = self.screen
+        if lead_id is not None and isinstance(main, ProspectrScreen):
+            main.show_lead(lead_id)
 
     def action_refresh(self) -> None:
         """Reload the screen from the database (shows changes made by the CLI)."""

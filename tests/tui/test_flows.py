@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -14,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from prospectr import domain
-from prospectr.db import session_scope
+from prospectr.db import open_database, session_scope
 from prospectr.models import FollowUp, Interaction, Lead, Sale, StageHistory
 from prospectr.tui.app import ProspectrApp
 from prospectr.tui.screens.board import BoardScreen
@@ -100,7 +101,7 @@ def test_add_lead_with_inline_validation(make_app: AppFactory, tui_engine: Engin
             await pilot.pause()
             text = screen_text(app)
             assert "invalid email" not in text
-            assert "birthday --03-15 (no year)" in text
+            assert "birthday 15 March (year unknown)" in text
             assert "tags: fair-2026, vip" in text
             await press(pilot, "enter")
             assert isinstance(app.screen, LeadDetailScreen)
@@ -112,7 +113,7 @@ def test_add_lead_with_inline_validation(make_app: AppFactory, tui_engine: Engin
             text = screen_text(app)
             assert "Maria Santos" in text
             assert "fair-2026, vip" in text
-            assert "--03-15" in text
+            assert "15 March (year unknown)" in text
 
     run(scenario())
 
@@ -173,7 +174,8 @@ def test_log_a_call(make_app: AppFactory, tui_engine: Engine, seeded: dict[str, 
             await pilot.press("c")
             await pilot.pause()
             assert isinstance(app.screen, FormScreen)
-            await press(pilot, "tab", *"asked for the [red]catalogue[/red]", "enter")
+            # The kind is chosen by the key: typing goes straight into "What was said".
+            await press(pilot, *"asked for the [red]catalogue[/red]", "enter")
             assert isinstance(app.screen, LeadDetailScreen)
             assert "asked for the [red]catalogue[/red]" in screen_text(app)
 
@@ -186,6 +188,28 @@ def test_log_a_call(make_app: AppFactory, tui_engine: Engine, seeded: dict[str, 
             ("call", "asked for the [red]catalogue[/red]", NOW)
         ]
         assert domain.get_lead(s, seeded["hanako"]).last_contact_at == NOW
+
+
+def test_add_a_note_types_into_the_text(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with started(app) as pilot:
+            await open_lead(pilot, app, "website")
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, FormScreen)
+            await press(pilot, *"prefers email", "enter")
+            assert isinstance(app.screen, LeadDetailScreen)
+            assert "prefers email" in screen_text(app)
+
+    run(scenario())
+    with session_scope(tui_engine, write=False) as s:
+        items = list(
+            s.exec(select(Interaction).where(col(Interaction.lead_id) == seeded["hanako"]))
+        )
+        assert [(i.kind, i.text, i.at) for i in items] == [("note", "prefers email", NOW)]
 
 
 def test_move_on_the_board(
@@ -501,3 +525,149 @@ def test_large_list_is_paged(make_app: AppFactory, tui_engine: Engine) -> None:
     run(scenario())
     with session_scope(tui_engine, write=False) as s:
         assert len(list(s.exec(select(Lead.id)))) == 250
+
+
+def test_board_starts_on_the_open_lead(
+    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with started(app) as pilot:
+            # Mark is in "contacted", the board's third column; the first one has focus
+            # when nothing is open.
+            await open_lead(pilot, app, "reyes")
+            await press(pilot, "3")
+            board = app.screen
+            assert isinstance(board, BoardScreen)
+            assert board.current_lead_id() == seeded["mark"]
+            focused = board.query(OptionList).filter(".board-list")
+            assert [o.has_focus for o in focused] == [False, False, True, False]
+            # The keys act on it: ] moves Mark on, and the highlight follows him.
+            await press(pilot, "right_square_bracket")
+            assert stage_of(tui_engine, seeded["mark"]) == "nurturing"
+            assert board.current_lead_id() == seeded["mark"]
+            # From Today's agenda too (the first line is An's overdue follow-up).
+            await press(pilot, "1")
+            assert isinstance(app.screen, TodayScreen)
+            await press(pilot, "enter")
+            assert isinstance(app.screen, LeadDetailScreen)
+            assert app.screen.lead_id == seeded["an"]
+            await press(pilot, "3")
+            assert app.screen is board
+            assert board.current_lead_id() == seeded["an"]
+            assert stage_of(tui_engine, seeded["an"]) == "new"
+            # A card opened from the board and moved there: back on the board, it is
+            # highlighted in its new column.
+            await press(pilot, "enter")
+            assert isinstance(app.screen, LeadDetailScreen)
+            await press(pilot, "right_square_bracket")
+            await press(pilot, "3")
+            assert app.screen is board
+            assert stage_of(tui_engine, seeded["an"]) == "qualified"
+            assert board.current_lead_id() == seeded["an"]
+
+    run(scenario())
+
+
+def test_board_without_an_open_lead_starts_on_the_first_column(
+    make_app: AppFactory, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with started(app) as pilot:
+            await press(pilot, "2", "down", "down")  # a highlighted row is not an open lead
+            await press(pilot, "3")
+            board = app.screen
+            assert isinstance(board, BoardScreen)
+            first = board.query(OptionList).filter(".board-list").first()
+            assert first.has_focus
+            assert first.highlighted == 0
+
+    run(scenario())
+
+
+def test_mode_keys_land_on_the_main_screen(make_app: AppFactory, seeded: dict[str, int]) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with started(app) as pilot:
+            assert isinstance(app.screen, TodayScreen)
+            await press(pilot, "enter")
+            assert isinstance(app.screen, LeadDetailScreen)
+            await press(pilot, "3")
+            assert isinstance(app.screen, BoardScreen)
+            await press(pilot, "1")
+            assert isinstance(app.screen, TodayScreen)
+            assert "Overdue follow-ups" in screen_text(app)
+            assert app.screen_stack == [app.screen]
+            # The same key in the same mode closes the lead too.
+            await press(pilot, "enter")
+            assert isinstance(app.screen, LeadDetailScreen)
+            await press(pilot, "1")
+            assert isinstance(app.screen, TodayScreen)
+            # The list and the board alike.
+            await open_lead(pilot, app, "maria")
+            await press(pilot, "2")
+            assert isinstance(app.screen, LeadsScreen)
+            await press(pilot, "3", "enter")
+            assert isinstance(app.screen, LeadDetailScreen)
+            await press(pilot, "2")
+            assert isinstance(app.screen, LeadsScreen)
+            await press(pilot, "3")
+            assert isinstance(app.screen, BoardScreen)
+            # The reports screen closes as well.
+            await press(pilot, "R")
+            await press(pilot, "3")
+            assert isinstance(app.screen, BoardScreen)
+            assert app.screen_stack == [app.screen]
+
+    run(scenario())
+
+
+def test_birthday_reads_as_in_the_cli(
+    db_url: str, cli: Callable[..., Any], make_app: AppFactory
+) -> None:
+    assert cli("add", "Lilit", "--birthday", "12-01").exit_code == 0
+    assert cli("add", "Maria", "--birthday", "1986-11-27").exit_code == 0
+    shown = {name: cli("show", name).stdout for name in ("Lilit", "Maria")}
+    assert "1 December (year unknown)" in shown["Lilit"]
+    assert "27 November 1986" in shown["Maria"]
+    engine = open_database(db_url, now=NOW)
+
+    async def scenario() -> None:
+        app = ProspectrApp(engine=engine, db_label=db_url, clock=lambda: NOW, blink=False)
+        async with started(app) as pilot:
+            await open_lead(pilot, app, "lilit")
+            text = screen_text(app)
+            assert "Birthday" in text
+            assert "1 December (year unknown)" in text
+            assert "--12-01" not in text
+            await open_lead(pilot, app, "maria")
+            text = screen_text(app)
+            assert "27 November 1986" in text
+            assert "1986-11-27" not in text
+
+    try:
+        run(scenario())
+    finally:
+        engine.dispose()
+
+
+def test_lead_fields_keep_their_columns_apart(make_app: AppFactory, seeded: dict[str, int]) -> None:
+    labels = ("Source", "Stage since", "Last contact", "Created", "Birthday")
+
+    async def scenario() -> None:
+        app = make_app()
+        async with started(app) as pilot:
+            for name in ("reyes", "facebook"):  # short values: walk-in, facebook, demo
+                await open_lead(pilot, app, name)
+                lines = screen_text(app).splitlines()
+                fields = [ln for ln in lines if any(f" {label} " in ln for label in labels)]
+                assert fields
+                for line in fields:
+                    for label in labels:
+                        at = line.find(label, 2)
+                        if at > 2:
+                            assert line[at - 2 : at] == "  ", line
+            assert any(re.search(r"2026-12-04 +demo  +open", ln) for ln in lines)
+
+    run(scenario())

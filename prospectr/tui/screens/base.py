@@ -58,6 +58,9 @@ class ProspectrScreen(Screen[None]):
     def reload(self) -> None:
         """Read the screen's data again (in a worker)."""
 
+    def show_lead(self, lead_id: int) -> None:
+        """Make ``lead_id`` the highlighted lead when the screen next loads (if it can)."""
+
     def on_screen_resume(self) -> None:
         self.reload()
 

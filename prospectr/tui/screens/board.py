@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from prospectr import domain
 from prospectr.domain.search import LeadQuery, LeadRow
-from prospectr.errors import ProspectrError
+from prospectr.errors import NotFound, ProspectrError
 from prospectr.tui.screens.base import NavBar, ProspectrScreen
 from prospectr.tui.screens.lead_actions import LeadActions, lead_bindings
 from prospectr.tui.widgets.text import TEMPERATURE_LABEL, TEMPERATURE_STYLE, lit
@@ -114,6 +114,8 @@ class BoardScreen(LeadActions, ProspectrScreen):
         super().__init__()
         self.columns: list[BoardColumnData] = []
         self._follow: tuple[int, int] | None = None
+        # A lead to highlight on the next load (the one open when the board was chosen).
+        self._wanted: int | None = None
 
     def compose(self) -> ComposeResult:
         yield NavBar("board")
@@ -121,13 +123,23 @@ class BoardScreen(LeadActions, ProspectrScreen):
         yield Footer(compact=True)
 
     def reload(self) -> None:
-        self._load()
+        self._load(self._wanted)
+
+    def show_lead(self, lead_id: int) -> None:
+        """Highlight ``lead_id`` in its stage's column on the next load."""
+        self._wanted = lead_id
 
     @work(thread=True, exclusive=True, group="board", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, wanted: int | None = None) -> None:
         app = self.papp
+        follow: tuple[int, int] | None = None
         try:
             with app.unit(write=False) as s:
+                if wanted is not None:
+                    try:
+                        follow = (wanted, domain.get_lead(s, wanted).stage_id)
+                    except NotFound:  # deleted meanwhile: the board as usual
+                        follow = None
                 counts = domain.stage_counts(s)
                 columns = []
                 for stage in domain.list_stages(s):
@@ -141,9 +153,18 @@ class BoardScreen(LeadActions, ProspectrScreen):
         except (ProspectrError, SQLAlchemyError) as exc:
             self.app.call_from_thread(app.error, str(exc))
             return
-        self.app.call_from_thread(self._show, columns)
+        self.app.call_from_thread(self._show, columns, wanted, follow)
 
-    def _show(self, columns: list[BoardColumnData]) -> None:
+    def _show(
+        self,
+        columns: list[BoardColumnData],
+        wanted: int | None = None,
+        follow: tuple[int, int] | None = None,
+    ) -> None:
+        if wanted is not None and self._wanted == wanted:
+            self._wanted = None
+        if follow is not None and any(c.stage_id == follow[1] for c in columns):
+            self._follow = follow
         board = self.query_one("#board", HorizontalScroll)
         existing = list(board.query(BoardColumn))
         same = [c.data.stage_id for c in existing] == [c.stage_id for c in columns]
@@ -178,9 +199,12 @@ class BoardScreen(LeadActions, ProspectrScreen):
             for i, row in enumerate(widget.data.rows):
                 if row.id == lead_id:
                     options.highlighted = i
-                    options.focus()
-                    options.scroll_to_highlight()
-                    return
+                    break
+            # The column even when the lead is past its first page of cards.
+            options.focus()
+            options.scroll_visible()
+            options.scroll_to_highlight()
+            return
 
     # --- focus and current lead --------------------------------------------------------------
 

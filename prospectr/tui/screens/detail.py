@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static
 
 from prospectr import domain
 from prospectr.domain.activity import money
-from prospectr.domain.views import LeadDetail
+from prospectr.domain.views import LeadDetail, birthday_words
 from prospectr.errors import NotFound, ProspectrError
 from prospectr.tui.screens.base import NavBar, ProspectrScreen
 from prospectr.tui.screens.lead_actions import LeadActions, lead_bindings
@@ -26,7 +26,7 @@ ANSWER_STYLE = {"yes": "green", "no": "red", "unknown": "dim"}
 
 
 def _grid(*widths: int) -> Table:
-    table = Table.grid(padding=(0, 1))
+    table = Table.grid(padding=(0, 2))
     for width in widths:
         if width:
             table.add_column(no_wrap=True, min_width=width)
@@ -76,7 +76,7 @@ def render_fields(d: LeadDetail, *, pairs: int = 1) -> RenderableType:
             f"#{d.referred_by.id} {domain.display_name(d.referred_by)}" if d.referred_by else None,
         ),
         ("Tags", ", ".join(d.tags) or None),
-        ("Birthday", d.birthday),
+        ("Birthday", birthday_words(lead.bday_month, lead.bday_day, lead.bday_year)),
         ("Stage since", moment(lead.stage_since)),
         ("Last contact", moment(lead.last_contact_at) or "never"),
         ("Lost reason", lead.lost_reason),

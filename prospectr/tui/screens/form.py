@@ -65,6 +65,7 @@ class FormScreen(ModalScreen[Any]):
         *,
         save_label: str = "Save",
         intro: str = "",
+        focus: str | None = None,
     ) -> None:
         super().__init__(classes="form-screen")
         self.title_text = title
@@ -72,6 +73,7 @@ class FormScreen(ModalScreen[Any]):
         self.submit = submit
         self.save_label = save_label
         self.intro = intro
+        self.focus_key = focus
         self.duplicate_id: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -112,8 +114,10 @@ class FormScreen(ModalScreen[Any]):
         for field in self.fields:
             if field.check and field.value:
                 self._check(field, field.value)
-        first = self.query(".form-row Input, .form-row Select").first()
-        first.focus()
+        if self.focus_key is not None:
+            self.query_one(f"#f-{self.focus_key}").focus()
+        else:
+            self.query(".form-row Input, .form-row Select").first().focus()
 
     # --- values and checks -----------------------------------------------------------
 

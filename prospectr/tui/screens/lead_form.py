@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from prospectr import domain
 from prospectr.domain.leads import normalize_fields
+from prospectr.domain.views import birthday_words
 from prospectr.tui.screens.form import Field, FormScreen, OpenLead
 
 if TYPE_CHECKING:
@@ -25,16 +27,16 @@ LEAD_FIELDS = (
 )
 
 
-def _check(key: str) -> Any:
+def _check(key: str, today: date) -> Any:
     """A live check that runs the domain's normalisation of one field."""
 
     def check(value: str) -> str:
         if not value.strip():
             return ""
-        out = normalize_fields({key: [value] if key == "tags" else value})
+        out = normalize_fields({key: [value] if key == "tags" else value}, today=today)
         if key == "birthday":
-            bday = domain.parse_birthday(value)
-            return f"birthday {bday}" + ("" if bday.year else " (no year)")
+            bday = domain.parse_birthday(value, today=today)
+            return f"birthday {birthday_words(bday.month, bday.day, bday.year)}"
         if key == "tags":
             return "tags: " + ", ".join(out["tags"])
         return ""
@@ -42,14 +44,14 @@ def _check(key: str) -> Any:
     return check
 
 
-def _fields(values: dict[str, str], *, with_note: bool) -> list[Field]:
+def _fields(values: dict[str, str], *, with_note: bool, today: date) -> list[Field]:
     fields = [
         Field(
             key,
             label,
             value=values.get(key, ""),
             placeholder=placeholder,
-            check=_check(key) if key in ("email", "phone", "birthday", "tags") else None,
+            check=_check(key, today) if key in ("email", "phone", "birthday", "tags") else None,
         )
         for key, label, placeholder in LEAD_FIELDS
     ]
@@ -85,7 +87,9 @@ def add_lead_form(app: ProspectrApp) -> FormScreen:
         app.say(f"added #{lead.id} {domain.display_name(lead)} [{detail.stage.name}]")
         return OpenLead(lead.id)
 
-    return FormScreen("Add a lead", _fields({}, with_note=True), submit, save_label="Add")
+    return FormScreen(
+        "Add a lead", _fields({}, with_note=True, today=app.today()), submit, save_label="Add"
+    )
 
 
 def edit_lead_form(app: ProspectrApp, lead_id: int) -> FormScreen | None:
@@ -108,6 +112,6 @@ def edit_lead_form(app: ProspectrApp, lead_id: int) -> FormScreen | None:
 
     return FormScreen(
         f"Edit #{lead_id} {domain.display_name(lead)}",
-        _fields(values, with_note=False),
+        _fields(values, with_note=False, today=app.today()),
         submit,
     )
