@@ -151,8 +151,15 @@ def import_command(
     )
     with _progress() as tick, unit(write=not dry_run) as s:
         report = import_file(s, path, options, now=now(), today=today(), progress=tick)
-        if report.rejects and not dry_run:
-            write_rejects(report, rejects or default_rejects_path(path))
+        rejects_path = rejects or default_rejects_path(path)
+        # A rejects file left by an earlier run is rewritten (header only when
+        # nothing was rejected), so it always tells of the latest import.
+        if (
+            not dry_run
+            and not report.nothing_to_import
+            and (report.rejects or rejects_path.exists())
+        ):
+            write_rejects(report, rejects_path)
     if dry_run or report.nothing_to_import:
         discard_new_database()  # nothing was written: not even a new empty file
     if json_out:
@@ -218,6 +225,8 @@ def _print_report(report: ImportReport) -> None:
             echo(f"  line {r.line}: {r.reason}")
         if len(report.rejects) > 20:
             echo(f"  ... and {len(report.rejects) - 20} more")
+    elif report.rejects_path:
+        echo(f"rejected: none ({report.rejects_path} from an earlier import now lists none)")
     for warning in report.all_warnings():
         echo(f"warning: {warning}")
     if report.unmapped:

@@ -137,6 +137,10 @@ def vcard_text(item: ExportedLead) -> str:
     if item.source:
         lines.append(f"X-PROSPECTR-SOURCE:{escape(item.source)}")
     lines.append(f"X-PROSPECTR-STAGE:{escape(item.stage)}")
+    if item.lost_reason:
+        lines.append(f"X-PROSPECTR-LOST-REASON:{escape(item.lost_reason)}")
+    if item.next_followup:
+        lines.append(f"X-PROSPECTR-NEXT-FOLLOWUP:{item.next_followup.isoformat()}")
     lines.append("END:VCARD")
     return content_lines(lines)
 

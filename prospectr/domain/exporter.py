@@ -47,13 +47,14 @@ CSV_COLUMNS = (
     "id", "name", "given_name", "family_name", "email", "phone", "company", "title", "city",
     "country", "source", "tags", "birthday", "stage", "temperature", "budget", "authority",
     "need", "timeline", "do_not_contact", "created_at", "updated_at", "last_contact",
-    "next_followup",
+    "next_followup", "lost_reason",
 )  # fmt: skip
 # The lead columns an export reads, in the order of ExportedLead's first fields.
 LEAD_COLUMNS = (
     "id", "name", "given_name", "family_name", "email", "phone", "company", "title", "city",
     "country", "source", "bday_year", "bday_month", "bday_day", "budget", "authority", "need",
     "timeline", "do_not_contact", "custom", "created_at", "updated_at", "last_contact_at",
+    "lost_reason",
 )  # fmt: skip
 # Custom fields without the JSON type's decoding (see _custom).
 _RAW_CUSTOM = type_coerce(col(Lead.custom), String)
@@ -101,6 +102,7 @@ class ExportedLead:
     created_at: datetime
     updated_at: datetime
     last_contact_at: datetime | None
+    lost_reason: str | None
     stage: str
     next_followup: date | None
     tags: list[str] = field(default_factory=list)
@@ -144,6 +146,7 @@ class ExportedLead:
             "updated_at": self.updated_at.isoformat(timespec="seconds"),
             "last_contact": _iso_time(self.last_contact_at),
             "next_followup": self.next_followup.isoformat() if self.next_followup else None,
+            "lost_reason": self.lost_reason,
         }
 
 
@@ -296,6 +299,7 @@ def _csv_row(item: ExportedLead, keys: list[str]) -> list[str]:
         item.updated_at.isoformat(timespec="seconds"),
         _iso_time(item.last_contact_at) or "",
         item.next_followup.isoformat() if item.next_followup else "",
+        item.lost_reason or "",
     ]
     if keys:
         custom = item.custom or {}
@@ -338,7 +342,8 @@ def json_object(item: ExportedLead) -> str:
         f'    "custom": {_json_value(dict(item.custom or {}))},\n'
         f'    "created_at": "{item.created_at.isoformat(timespec="seconds")}",\n'
         f'    "updated_at": "{item.updated_at.isoformat(timespec="seconds")}",\n'
-        f'    "last_contact": {last},\n    "next_followup": {nxt}\n  }}'
+        f'    "last_contact": {last},\n    "next_followup": {nxt},\n'
+        f'    "lost_reason": {_json_text(item.lost_reason)}\n  }}'
     )
 
 

@@ -380,9 +380,14 @@ def _refuse_changed(
             .limit(1)
         ).first()
         if row is not None:
+            anyway = (
+                "undo --force deletes it anyway, with what was added to it since"
+                if row[0] in created
+                else "undo --force puts back the fields the import changed anyway"
+            )
             raise Conflict(
                 f"lead #{row[0]} {row[1] or row[2] or ''} changed after import #{batch.id};"
-                " undo --force puts back the fields the import changed anyway"
+                f" {anyway}"
             )
     for chunk in _chunks(created):
         row = session.execute(
@@ -390,7 +395,13 @@ def _refuse_changed(
             .where(
                 col(Lead.id).in_(chunk),
                 or_(
-                    select(FollowUp.id).where(col(FollowUp.lead_id) == col(Lead.id)).exists(),
+                    # Follow-ups the import itself made (stage not-now) are not "since".
+                    select(FollowUp.id)
+                    .where(
+                        col(FollowUp.lead_id) == col(Lead.id),
+                        col(FollowUp.created_at) > batch.created_at,
+                    )
+                    .exists(),
                     select(Sale.id).where(col(Sale.lead_id) == col(Lead.id)).exists(),
                 ),
             )

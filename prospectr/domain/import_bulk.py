@@ -14,13 +14,13 @@ plain SQLAlchemy Core ``insert`` path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert, literal, select
 from sqlmodel import Session
 
-from prospectr.models import ImportItem, Interaction, Lead, LeadTag, StageHistory
+from prospectr.models import FollowUp, ImportItem, Interaction, Lead, LeadTag, StageHistory
 
 if TYPE_CHECKING:
     from prospectr.db_bulk import SqliteBulkInserter
@@ -30,10 +30,12 @@ _HISTORY: Table = StageHistory.__table__  # type: ignore[attr-defined]
 _TAGS: Table = LeadTag.__table__  # type: ignore[attr-defined]
 _NOTES: Table = Interaction.__table__  # type: ignore[attr-defined]
 _ITEMS: Table = ImportItem.__table__  # type: ignore[attr-defined]
+_FOLLOWUPS: Table = FollowUp.__table__  # type: ignore[attr-defined]
 FLUSH_EVERY = 2000
 
 _TAG_COLS = ("lead_id", "tag")
 _NOTE_COLS = ("lead_id", "kind", "at", "text")
+_FOLLOWUP_COLS = ("lead_id", "due", "text", "created_at")
 
 
 class BulkWriter:
@@ -79,9 +81,11 @@ class BulkWriter:
         self.template = [self._store(c, getattr(proto, c)) for c in self.columns]
         self.now = self._store("created_at", now)
         self.null_json = self._proc_of(_ITEMS, "before")(None)
+        self.store_due = self._proc_of(_FOLLOWUPS, "due")
         self.leads: list[list[Any]] = []
         self.tags: list[tuple[Any, ...]] = []
         self.notes: list[tuple[Any, ...]] = []
+        self.followups: list[tuple[Any, ...]] = []
 
     def _store(self, column: str, value: Any) -> Any:
         """``value`` as the driver receives it (fast path) or as Core takes it."""
@@ -105,8 +109,12 @@ class BulkWriter:
         search_text: str,
         tags: Sequence[str],
         note: str,
+        followup: tuple[date, str] | None = None,
     ) -> None:
-        """Queue one new lead (ids must come in order); ``values`` from ``normalize_fields``."""
+        """Queue one new lead (ids must come in order); ``values`` from ``normalize_fields``.
+
+        ``followup``: the due date and text of a follow-up to create with it.
+        """
         row = self.template[:]
         position = self.position
         procs = self._procs
@@ -125,6 +133,9 @@ class BulkWriter:
             self.tags.append((lead_id, tag))
         if note:
             self.notes.append((lead_id, "note", self.now, note))
+        if followup is not None:
+            due, text = followup
+            self.followups.append((lead_id, self.store_due(due), text, self.now))
         if len(self.leads) >= FLUSH_EVERY:
             self.flush()
 
@@ -133,7 +144,8 @@ class BulkWriter:
         self._insert(LEAD_TABLE, self.columns, self.leads)
         self._insert(_TAGS, _TAG_COLS, self.tags)
         self._insert(_NOTES, _NOTE_COLS, self.notes)
-        self.leads, self.tags, self.notes = [], [], []
+        self._insert(_FOLLOWUPS, _FOLLOWUP_COLS, self.followups)
+        self.leads, self.tags, self.notes, self.followups = [], [], [], []
         if self.last_id >= self.unrecorded:
             self._history_and_items(self.unrecorded, self.last_id)
             self.unrecorded = self.last_id + 1

@@ -78,6 +78,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "notes": ("notes", "note", "comments", "comment", "remarks", "message", "description"),
     "stage": ("stage",),
+    # What prospectr's own export writes beside the stage (so a round trip keeps them).
+    "lost_reason": ("lost reason", "reason lost"),
+    "next_followup": ("next followup", "next follow up", "followup date", "follow up date"),
     # Not "opt out", "unsubscribed" or "do not call": those name one channel
     # (email, phone) and often hold dates; map one with --map "Column=do_not_contact".
     "do_not_contact": ("do not contact", "dnc", "donotcontact"),
@@ -94,11 +97,13 @@ KNOWN_IGNORED = frozenset(
         "given name yomi", "additional name yomi", "family name yomi",
         "organization # yomi name", "organization # type", "name prefix", "name suffix",
         "suffix", "initials", "temperature", "budget", "authority", "need", "timeline",
-        "created at", "updated at", "last contact", "next followup",
+        "created at", "updated at", "last contact",
         "sales", "line", "reason",
     }
 )
 TARGETS = (*SYNONYMS, CUSTOM, IGNORE)
+# Google's custom fields come as pairs of columns: the label is the key of the value.
+_CUSTOM_PAIR = {"custom field # label": "label", "custom field # value": "value"}
 _TARGET_ALIASES = {
     "first": "given_name", "given": "given_name", "first_name": "given_name",
     "last": "family_name", "family": "family_name", "last_name": "family_name",
@@ -122,6 +127,8 @@ SINGLE_FIELDS = (
     "source",
     "birthday",
     "stage",
+    "lost_reason",
+    "next_followup",
     "do_not_contact",
 )
 
@@ -178,6 +185,9 @@ class ColumnMap:
     header: list[str]
     fields: dict[str, list[int]] = field(default_factory=dict)
     custom: list[tuple[int, str]] = field(default_factory=list)
+    # Google's "Custom Field N - Label" / "- Value" pairs: (label column, value
+    # column, the key when the label cell is empty).
+    labelled: list[tuple[int, int, str]] = field(default_factory=list)
     described: list[tuple[str, str]] = field(default_factory=list)
     unmapped: list[int] = field(default_factory=list)
     _singles: list[tuple[str, list[int]]] = field(default_factory=list)
@@ -194,10 +204,13 @@ class ColumnMap:
         outlook_honorific = "title" in keys and "job title" in keys
         ranked: dict[str, list[tuple[int, int]]] = {}
         used: set[str] = set()
+        paired = cmap._pair_custom_fields(keys, overrides)
         for index, (raw, key) in enumerate(zip(header, keys, strict=True)):
             folded = fold(clean(raw))
             target: str | None
             rank = 0
+            if index in paired:
+                continue
             if folded in overrides:
                 target = overrides[folded]
                 used.add(folded)
@@ -238,6 +251,23 @@ class ColumnMap:
                 f" ({', '.join(header[:8])}); map them with --map 'Column=field'"
             )
         return cmap
+
+    def _pair_custom_fields(self, keys: list[str], overrides: dict[str, str]) -> set[int]:
+        """Pair Google's ``Custom Field N - Label`` and ``- Value`` columns; their indexes."""
+        halves: dict[str, dict[str, int]] = {}
+        for index, (raw, key) in enumerate(zip(self.header, keys, strict=True)):
+            if key in _CUSTOM_PAIR and fold(clean(raw)) not in overrides:
+                number = re.search(r"\d+", raw)
+                group = number.group() if number else ""
+                halves.setdefault(group, {})[_CUSTOM_PAIR[key]] = index
+        paired: set[int] = set()
+        for group, half in halves.items():
+            if "label" in half and "value" in half:
+                label, value = half["label"], half["value"]
+                self.labelled.append((label, value, f"custom field {group}".strip()))
+                self.described.append((self.header[value], f"custom:<{self.header[label]}>"))
+                paired.update((label, value))
+        return paired
 
     def column_values(self, rows: list[tuple[int, list[str]]], index: int) -> list[str]:
         """The non-empty cells of one column."""
@@ -299,6 +329,10 @@ class ColumnMap:
         for i, key in self.custom:
             if i < n and (value := cells[i].strip()):
                 custom[key] = _unneutralise(value)
+        for label, i, key in self.labelled:
+            if i < n and (value := cells[i].strip()):
+                name = clean(cells[label]) if label < n else ""
+                custom[name or key] = _unneutralise(value)
         if custom:
             out["custom"] = custom
         bdays = [

@@ -254,6 +254,10 @@ def _card_fields(card: Any) -> tuple[dict[str, Any], str]:
         out["source"] = _text(source.value)
     if (stage := first("x-prospectr-stage")) is not None:
         out["stage"] = _text(stage.value)
+    if (lost := first("x-prospectr-lost-reason")) is not None:
+        out["lost_reason"] = _text(lost.value)
+    if (follow := first("x-prospectr-next-followup")) is not None:
+        out["next_followup"] = _text(follow.value)
     if (dnc := first("x-prospectr-dnc")) is not None:
         out["do_not_contact"] = _text(dnc.value)  # yes or no: read by the importer
     if (extra := first("x-prospectr-custom")) is not None:

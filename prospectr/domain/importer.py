@@ -16,7 +16,9 @@ created rows are known without reading them back.
 
 from __future__ import annotations
 
+import csv
 import gc
+import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from prospectr.domain import text as t
+from prospectr.domain.dates import parse_date
 from prospectr.domain.import_bulk import BulkWriter
 from prospectr.domain.import_dates import BirthdayReader, column_order, mixed_orders
 from prospectr.domain.import_files import SourceFile, load_file, read_table
@@ -118,6 +121,8 @@ def _import(
     progress: Progress | None,
 ) -> ImportReport:
     source = load_file(path, encoding=options.encoding, fmt=options.format)
+    if source.format == "csv" and options.format is None:
+        _read_rejected_cards(source)
     report = ImportReport(
         path=str(path),
         format=source.format,
@@ -143,6 +148,23 @@ def _import(
         run.abort()
         raise
     return report
+
+
+_CARD_REJECTS_HEADER = ["line", "reason", "record"]
+
+
+def _read_rejected_cards(source: SourceFile) -> None:
+    """The rejects CSV of a vCard or JSON import holds each card's text in ``record``:
+    read those texts as the cards they are (so the fixed file imports again)."""
+    head, _, _ = source.text.partition("\n")
+    if [c.strip().lower() for c in head.split(",")] != _CARD_REJECTS_HEADER:
+        return
+    rows = list(csv.reader(io.StringIO(source.text)))[1:]
+    records = [row[2].strip() for row in rows if len(row) >= 3 and row[2].strip()]
+    if records and all(r[:11].upper() == "BEGIN:VCARD" for r in records):
+        source.format, source.text = "vcard", "\r\n".join(records) + "\r\n"
+    elif records and all(r.startswith("{") for r in records):
+        source.format, source.text = "json", "[" + ",\n".join(records) + "]"
 
 
 def _read_records(
@@ -223,6 +245,11 @@ def _csv_records(
     return records(), total, orders
 
 
+# A new lead's lost reason and next follow-up date, from its row.
+_StageExtra = tuple[str | None, date | None]
+_NO_EXTRA: _StageExtra = (None, None)
+
+
 class ImportRun:
     """The state of one import: duplicate keys, ids, buffers of rows to insert."""
 
@@ -240,6 +267,7 @@ class ImportRun:
         self.options = options
         self.report = report
         self.now = now
+        self.today = today
         self.orders = orders
         self.bdays = BirthdayReader(today)
         self.mode = options.on_duplicate
@@ -296,7 +324,7 @@ class ImportRun:
             self._reject(line, problem, cells)
             return
         try:
-            values, tags, note, stage = self._validate(line, raw, bdays)
+            values, tags, note, stage, extra = self._validate(line, raw, bdays)
         except InvalidInput as exc:
             self._reject(line, str(exc), cells)
             return
@@ -317,15 +345,17 @@ class ImportRun:
             self.by_email[email] = lead_id
         if phone_key:
             self.by_phone[phone_key] = lead_id
-        self._create(lead_id, values, tags, note, stage)
+        self._create(lead_id, values, tags, note, stage, extra)
 
     def _validate(
         self, line: int, raw: dict[str, Any], bdays: list[tuple[int, str]]
-    ) -> tuple[dict[str, Any], list[str], str, Stage]:
+    ) -> tuple[dict[str, Any], list[str], str, Stage, _StageExtra]:
         # ``raw`` is this record's own dict (from ``ColumnMap.extract`` or a card):
         # it becomes the fields of ``normalize_fields`` once the other keys are out.
         middle = raw.pop("middle_name", None)
         stage_text = raw.pop("stage", None)
+        lost_text = raw.pop("lost_reason", None)
+        followup_text = raw.pop("next_followup", None)
         note = t.clean(raw.pop("notes", None), multiline=True)
         if not raw.get("name"):
             raw["name"] = " ".join(
@@ -358,7 +388,37 @@ class ImportRun:
             if found is None:
                 raise InvalidInput(f"no stage {t.clean(stage_text)!r}")
             stage = found
-        return values, values.pop("tags", []), note, stage
+        extra = (
+            self._stage_extra(line, stage, lost_text, followup_text)
+            if stage_text or lost_text or followup_text
+            else _NO_EXTRA  # most rows: a new lead in the first stage
+        )
+        return values, values.pop("tags", []), note, stage, extra
+
+    def _stage_extra(
+        self, line: int, stage: Stage, lost_text: str | None, followup_text: str | None
+    ) -> _StageExtra:
+        """What a new lead's stage keeps beside it: the lost reason, the next follow-up.
+
+        A follow-up date that cannot be read is a warning (the lead is still
+        imported), and so is a stage that needs a follow-up date without one.
+        """
+        reason = (t.clean(lost_text) or None) if stage.kind == "lost" else None
+        due: date | None = None
+        if followup_text and followup_text.strip():
+            try:
+                due = parse_date(followup_text, self.today)
+            except InvalidInput as exc:
+                self.report.row_warnings.append((line, f"follow-up date ignored: {exc}"))
+        if due is None and stage.requires_followup:
+            self.report.row_warnings.append(
+                (
+                    line,
+                    f"stage {stage.name} without a follow-up date: the lead will not come"
+                    " back on the today screen (add one with 'prospectr followup add')",
+                )
+            )
+        return reason, due
 
     def _reject(self, line: int, reason: str, cells: list[str]) -> None:
         self.report.rejected += 1
@@ -388,7 +448,13 @@ class ImportRun:
         self.merges.append(Duplicate(line, target, why, values, tags, note))
 
     def _create(
-        self, lead_id: int, values: dict[str, Any], tags: list[str], note: str, stage: Stage
+        self,
+        lead_id: int,
+        values: dict[str, Any],
+        tags: list[str],
+        note: str,
+        stage: Stage,
+        extra: _StageExtra = _NO_EXTRA,
     ) -> None:
         report = self.report
         report.imported += 1
@@ -403,6 +469,9 @@ class ImportRun:
         if self.dry_created is not None:
             self.dry_created[lead_id] = (values, tags, note)
         if self.writer is not None:
+            lost_reason, followup_due = extra
+            if lost_reason is not None:
+                values["lost_reason"] = lost_reason
             self.writer.add(
                 values,
                 lead_id=lead_id,
@@ -411,6 +480,7 @@ class ImportRun:
                 search_text=search_text,
                 tags=tags,
                 note=note,
+                followup=(followup_due, _followup_text(stage)) if followup_due else None,
             )
 
     # --- the end ----------------------------------------------------------------
@@ -440,6 +510,11 @@ class ImportRun:
         batch.counts = report.counts()
         self.session.add(batch)
         self.session.flush()
+
+
+def _followup_text(stage: Stage) -> str:
+    """The text of an imported follow-up (the file gives only its date)."""
+    return f"follow up ({stage.name})" if stage.requires_followup else "follow up"
 
 
 def _preview(values: dict[str, Any], tags: list[str], stage: str, note: str) -> dict[str, Any]:

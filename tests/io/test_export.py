@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy import text as sa_text
 from sqlmodel import Session
 
 from prospectr.db import open_database, session_scope
@@ -208,6 +209,75 @@ def test_round_trip(seeded: Engine, empty_engine: Engine, tmp_path: Path, fmt: s
     assert (report.imported, report.rejected, report.skipped) == (5, 0, 0)
     assert report.unmapped == []
     assert _comparable(empty_engine) == _comparable(seeded)
+
+
+def _stage_state(engine: Engine) -> list[tuple[Any, ...]]:
+    """Each lead's stage, lost reason and open follow-up dates (what the stage rules keep)."""
+    with session_scope(engine, write=False) as s:
+        rows = s.execute(
+            sa_text(
+                "SELECT lead.name, stage.name, lead.lost_reason,"
+                " (SELECT group_concat(due) FROM follow_up f"
+                "  WHERE f.lead_id = lead.id AND f.done_at IS NULL)"
+                " FROM lead JOIN stage ON stage.id = lead.stage_id ORDER BY lead.name"
+            )
+        )
+        return [tuple(r) for r in rows]
+
+
+@pytest.mark.parametrize("fmt", ["vcf", "csv", "json"])
+def test_round_trip_keeps_lost_reasons_and_follow_ups(
+    engine: Engine, empty_engine: Engine, tmp_path: Path, fmt: str
+) -> None:
+    with session_scope(engine) as s:
+        gone = add_lead(s, now=NOW, name="Said No", email="no@example.com")
+        move_lead(s, gone, resolve_stage(s, "lost"), now=NOW, reason="price")
+        later = add_lead(s, now=NOW, name="After Tết", phone="+84 90 123 4567")
+        not_now = resolve_stage(s, "not-now")
+        move_lead(s, later, not_now, now=NOW, followup_due=date(2027, 1, 8), reason="holidays")
+        add_lead(s, now=NOW, name="Plain")
+    before = _stage_state(engine)
+    assert before == [
+        ("After Tết", "not-now", None, "2027-01-08"),
+        ("Plain", "new", None, None),
+        ("Said No", "lost", "price", None),
+    ]
+    path = tmp_path / f"leads.{fmt}"
+    path.write_text(export(engine, fmt), encoding="utf-8")
+    report = run_import(empty_engine, path)
+    assert (report.imported, report.rejected, report.row_warnings) == (3, 0, [])
+    assert _stage_state(empty_engine) == before
+
+
+def test_import_warns_of_a_stage_that_needs_a_follow_up_date(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "stages.csv"
+    path.write_text(
+        "name,stage,next followup,lost reason\n"
+        "Later,not-now,,\n"
+        "Soon,not-now,2027-02-30,\n"
+        "Gone,lost,,too far\n"
+        "Open,new,2026-12-01,ignored: not lost\n",
+        encoding="utf-8",
+    )
+    report = run_import(empty_engine, path)
+    assert report.imported == 4
+    needs = (
+        "stage not-now without a follow-up date: the lead will not come back on the today"
+        " screen (add one with 'prospectr followup add')"
+    )
+    assert report.row_warnings == [
+        (2, needs),
+        (3, "follow-up date ignored: not a real date: '2027-02-30'"),
+        (3, needs),
+    ]
+    assert _stage_state(empty_engine) == [
+        ("Gone", "lost", "too far", None),
+        ("Later", "not-now", None, None),
+        ("Open", "new", None, "2026-12-01"),
+        ("Soon", "not-now", None, None),
+    ]
 
 
 def test_cli_export_to_stdout_and_file(

@@ -66,6 +66,38 @@ def test_rejects_path_option(cli: Cli, tmp_path: Path) -> None:
     assert not source.with_name("android_v40.rejects.csv").exists()
 
 
+def test_a_vcard_rejects_file_imports_again_once_fixed(cli: Cli, tmp_path: Path) -> None:
+    source = _copy(tmp_path, "android_v40.vcf")
+    first = cli("import", str(source))
+    assert first.exit_code == 0
+    assert "rejected 1 " in first.stdout
+    rejects = source.with_name("android_v40.rejects.csv")
+    fixed = rejects.read_text(encoding="utf-8-sig").replace("2001-13-45", "2001-12-31")
+    rejects.write_text(fixed, encoding="utf-8")
+    again = cli("import", str(rejects), "--json")
+    assert again.exit_code == 0, again.stderr
+    counts = json.loads(again.stdout)
+    assert (counts["format"], counts["imported"], counts["rejected"]) == ("vcard", 1, 0)
+
+
+def test_a_clean_run_rewrites_the_rejects_file_of_an_earlier_one(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "webform.csv"
+    source.write_text("Name,Email\nAna,ana@example.com\nBad,bad@@example\n", encoding="utf-8")
+    assert cli("import", str(source)).exit_code == 0
+    rejects = tmp_path / "webform.rejects.csv"
+    assert len(rejects.read_text(encoding="utf-8-sig").splitlines()) == 2
+    source.write_text("Name,Email\nBo,bo@example.com\n", encoding="utf-8")
+    result = cli("import", str(source))
+    assert result.exit_code == 0
+    assert f"rejected: none ({rejects} from an earlier import now lists none)" in result.stdout
+    assert rejects.read_text(encoding="utf-8-sig") == "line,reason,Name,Email\n"
+    # A clean run with no earlier file leaves none behind.
+    other = tmp_path / "other.csv"
+    other.write_text("Name\nCy\n", encoding="utf-8")
+    assert cli("import", str(other)).exit_code == 0
+    assert not (tmp_path / "other.rejects.csv").exists()
+
+
 @pytest.mark.sqlite_only
 def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path, db_path: Path) -> None:
     assert cli("import", "list").stdout == "no imports yet\n"

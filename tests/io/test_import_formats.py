@@ -191,3 +191,24 @@ def test_vcard_40_month_day_birthdays(engine: Engine, fixture_file: Callable[[st
     # Feb 29 without a year is a valid birthday.
     linh = leads["Linh Tran"]
     assert (linh["bday_year"], linh["bday_month"], linh["bday_day"]) == (None, 2, 29)
+
+
+def test_google_custom_field_pairs_keep_the_label_as_the_key(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "First Name,Last Name,Custom Field 1 - Label,Custom Field 1 - Value,"
+        "Custom Field 2 - Label,Custom Field 2 - Value,Custom Field 3 - Label\n"
+        "Linh,Trần,Shoe size,38,,VIP since 2020,Orphan label\n"
+        "Олег,Петров,Gender,,Favourite cake,Napoleon,\n",
+        encoding="utf-8",
+    )
+    report = run_import(engine, path)
+    assert (report.imported, report.rejected) == (2, 0)
+    assert report.unmapped == ["Custom Field 3 - Label"]
+    assert ("Custom Field 1 - Value", "custom:<Custom Field 1 - Label>") in report.mapping
+    leads = stored(engine)
+    assert leads["Linh Trần"]["custom"] == {"Shoe size": "38", "custom field 2": "VIP since 2020"}
+    # An empty value keeps nothing, whatever its label.
+    assert leads["Олег Петров"]["custom"] == {"Favourite cake": "Napoleon"}

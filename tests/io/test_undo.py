@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from prospectr.db import session_scope
 from prospectr.domain import add_followup, add_lead, get_lead, update_lead
 from prospectr.domain.import_batches import list_batches, undo_import
 from prospectr.errors import Conflict, NotFound
+from prospectr.models import FollowUp
 from tests.conftest import NOW
 from tests.io.conftest import run_import, stored, table_dump
 
@@ -106,13 +108,26 @@ def test_undo_refuses_when_imported_leads_changed_since(
 def test_undo_refuses_when_a_followup_was_added(file_engine: Engine, tmp_path: Path) -> None:
     report = run_import(file_engine, _file(tmp_path))
     with session_scope(file_engine) as s:
-        add_followup(s, get_lead(s, 2), due=NOW.date(), now=NOW)
+        add_followup(s, get_lead(s, 2), due=NOW.date(), now=LATER)
     with (
         pytest.raises(Conflict, match="has follow-ups or sales since import #1"),
         session_scope(file_engine) as s,
     ):
         undo_import(s, report.batch_id or 0, now=LATER)
     assert len(stored(file_engine)) == 4
+
+
+def test_undo_deletes_the_follow_ups_the_import_made(file_engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "later.csv"
+    path.write_text("Name,Stage,Next followup\nLater,not-now,2027-01-08\n", encoding="utf-8")
+    before = table_dump(file_engine)
+    report = run_import(file_engine, path)
+    with session_scope(file_engine, write=False) as s:
+        made = [(f.lead_id, f.due, f.text, f.created_at) for f in s.exec(select(FollowUp))]
+    assert made == [(1, date(2027, 1, 8), "follow up (not-now)", NOW)]
+    with session_scope(file_engine) as s:
+        assert undo_import(s, report.batch_id or 0, now=LATER).deleted == 1
+    assert table_dump(file_engine) == before
 
 
 def test_undo_clears_referrals_to_the_deleted_leads(engine: Engine, tmp_path: Path) -> None:
