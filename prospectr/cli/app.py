@@ -34,7 +34,10 @@ class _OneLineErrors(TyperGroup):
     """The command group: a usage error is one ``error:`` line on stderr, exit 2.
 
     Click would print a usage line, a hint and the error on three lines; bad
-    input here always gets one line, naming the help to read.
+    input here always gets one line, naming the help to read. Click raises some
+    usage errors without their command (an option missing its value: ``add X
+    -e``); the help named is then that of the command being parsed (see
+    :func:`_usage_context`).
     """
 
     def main(  # type: ignore[override]
@@ -50,7 +53,7 @@ class _OneLineErrors(TyperGroup):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as exc:  # Click's errors: usage (exit 2), bad files
-            ctx: Any = getattr(exc, "ctx", None)
+            ctx: Any = getattr(exc, "ctx", None) or _usage_context(exc)
             where = getattr(ctx, "command_path", None)
             hint = f" (see '{where} --help')" if exc.exit_code == 2 and where else ""
             sys.stderr.write(f"error: {printable(exc.format_message())}{hint}\n")
@@ -59,6 +62,23 @@ class _OneLineErrors(TyperGroup):
             sys.stderr.write("aborted\n")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_context(exc: BaseException) -> Any:
+    """The context of the command whose arguments were being parsed when ``exc`` was raised.
+
+    Click's option parser raises "Option '-e' requires an argument." without a
+    context; the innermost frame that holds one (``Command.parse_args(ctx,
+    args)``) names the command. None when there is none.
+    """
+    import traceback
+
+    found = None
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        ctx = frame.f_locals.get("ctx")
+        if isinstance(getattr(ctx, "command_path", None), str):
+            found = ctx
+    return found
 
 
 app = typer.Typer(
@@ -254,14 +274,37 @@ def unit(*, write: bool = True) -> Iterator[Session]:
 _console: Console | None = None
 
 
+# The width tables get when stdout is not a terminal and COLUMNS is not set.
+PIPE_WIDTH = 10_000
+
+
 def console() -> Console:
-    """The stdout console: no markup, no highlighting; honours NO_COLOR."""
+    """The stdout console: no markup, no highlighting; honours NO_COLOR.
+
+    Its width is the terminal's, or ``COLUMNS`` when set. Output that goes to
+    a pipe or a file (``| cat``, cron mail) with no ``COLUMNS`` is not laid out
+    for any screen: it gets :data:`PIPE_WIDTH` columns, so every table is as
+    wide as its content and no cell is cut to ``…`` nor column dropped (rich
+    would otherwise use 80 columns, or the width of the terminal the command
+    was typed in). ``COLUMNS=100 prospectr report | cat`` chooses a width.
+    """
     global _console
     if _console is None:
         from rich.console import Console
 
-        _console = Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
+        width = None if _has_width() else PIPE_WIDTH
+        _console = Console(highlight=False, markup=False, emoji=False, soft_wrap=False, width=width)
     return _console
+
+
+def _has_width() -> bool:
+    """True when stdout is a terminal or COLUMNS sets the width."""
+    if os.environ.get("COLUMNS", "").strip().isdigit():
+        return True
+    try:
+        return sys.stdout.isatty()
+    except ValueError:  # a closed stdout
+        return False
 
 
 def printable(value: object) -> str:

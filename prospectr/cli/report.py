@@ -17,19 +17,46 @@ contacted=10 --set default=21`` changes them, ``--reset`` restores the defaults,
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from prospectr.cli.app import app, console, echo, fail, literal, print_json, today, unit, warn
 
 SECTION_NAMES = ("funnel", "sources", "velocity", "stale", "lost", "trend", "customers")
 DEFAULT_LIMIT = 20
 
+
+def no_section(name: str) -> str:
+    """The error for a section name that is not one: it lists the sections."""
+    return f"no report section {name!r} (sections: {', '.join(SECTION_NAMES)})"
+
+
+class _Sections(TyperGroup):
+    """The ``report`` group: an unknown section gets the list of sections, exit 2.
+
+    Section names are matched case-insensitively, as the ones named after the
+    first are (``report Funnel Sources``).
+    """
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name = args[0] if args else ""
+        known = not name or name.startswith("-") or self.get_command(ctx, name) is not None
+        if not known and not ctx.resilient_parsing:
+            key = name.strip().lower()
+            if self.get_command(ctx, key) is None:
+                fail(no_section(name), 2)
+            args = [key, *args[1:]]
+        return super().resolve_command(ctx, args)
+
+
 report_app = typer.Typer(
+    cls=_Sections,
     help="Reports: which channels bring buyers, where leads get stuck.\n\n"
     "Without a section, prints them all: funnel, sources, velocity, stale, lost, trend,"
     " customers. Name several to see them together.\n\n\b\n"
@@ -100,7 +127,7 @@ class Options:
 
 def run(sections: Sequence[str], opts: Options) -> None:
     """Compute the sections and print them in the chosen format."""
-    from prospectr.domain.dates import parse_date
+    from prospectr.domain.dates import parse_period
     from prospectr.domain.reports import ReportFilter, build_report
 
     if opts.json and opts.csv:
@@ -108,9 +135,10 @@ def run(sections: Sequence[str], opts: Options) -> None:
     limit = DEFAULT_LIMIT if opts.limit is None else opts.limit
     with unit(write=False) as s:
         day = today()
+        since, until = parse_period(opts.since, opts.until, day)
         flt = ReportFilter(
-            since=parse_date(opts.since, day, past=True) if opts.since else None,
-            until=parse_date(opts.until, day, past=True) if opts.until else None,
+            since=since,
+            until=until,
             source=opts.source,
             tag=opts.tag,
         )
@@ -135,7 +163,10 @@ def run(sections: Sequence[str], opts: Options) -> None:
 
 
 def write_csv(sections: dict[str, Any], *, labelled: bool) -> None:
-    """Each section's table; with ``labelled``, a ``section`` column and blank lines between."""
+    """Each section's table; with ``labelled``, a ``section`` column and blank lines between.
+
+    Every text cell gets the guard of ``export --format csv`` (see :func:`csv_cell`).
+    """
     out = csv.writer(sys.stdout, lineterminator="\n")
     for index, (name, section) in enumerate(sections.items()):
         if index:
@@ -143,8 +174,28 @@ def write_csv(sections: dict[str, Any], *, labelled: bool) -> None:
         names = list(section.CSV_FIELDS)
         out.writerow(["section", *names] if labelled else names)
         for row in section.csv_rows():
-            values = ["" if row[k] is None else row[k] for k in names]
+            values = [csv_cell(row[k]) for k in names]
             out.writerow([name, *values] if labelled else values)
+
+
+_NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def csv_cell(value: object) -> object:
+    """A report value as a CSV cell that a spreadsheet never runs as a formula.
+
+    Text starting with ``=``, ``+``, ``-`` or ``@`` (a source, a reason, a name)
+    gets a leading ``'``, as ``export --format csv`` does. Numbers stay numbers,
+    negative ones included, whether the section gives them as numbers or as
+    exact text (``revenue``: ``-12.50``); None is an empty cell.
+    """
+    from prospectr.domain.exporter import neutralise
+
+    if value is None:
+        return ""
+    if isinstance(value, str) and not _NUMBER_RE.fullmatch(value):
+        return neutralise(value)
+    return value
 
 
 @report_app.callback()
@@ -178,7 +229,7 @@ def _section(ctx: typer.Context, name: str, more: list[str] | None, opts: Option
     for extra in more or []:
         key = extra.strip().lower()
         if key not in SECTION_NAMES:
-            fail(f"no report section {extra!r} (sections: {', '.join(SECTION_NAMES)})", 2)
+            fail(no_section(extra), 2)
         named.add(key)
     run([section for section in SECTION_NAMES if section in named], opts.over(parent))
 

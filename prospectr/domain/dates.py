@@ -91,11 +91,15 @@ def _full_year(year_text: str, today: date) -> int:
     return year
 
 
-def _birth_year(year_text: str, today: date) -> int:
+def birth_year(year_text: str, month: int, day: int, today: date) -> int:
+    """The year of a birthday as written; two digits: the latest year not putting it after today.
+
+    On 2026-11-24, "86" is 1986, "26" is 2026 for 24 Nov and 1926 for 25 Nov.
+    """
     year = int(year_text)
     if len(year_text) == 2:
         year += 2000
-        if year > today.year:
+        if (year, month, day) > (today.year, today.month, today.day):
             year -= 100
     return year
 
@@ -129,6 +133,37 @@ def parse_date(text: str, today: date, *, past: bool = False) -> date:
     included, and "last friday" is understood too. Explicit dates and offsets
     ("+3d", "-1w", "next week") mean what they say either way.
     """
+    return _parse(text, today, past=past)[0]
+
+
+def parse_period(
+    since: str | None, until: str | None, today: date
+) -> tuple[date | None, date | None]:
+    """The ends of a period (a report's ``--since`` / ``--until``); either may be absent.
+
+    Both ends are read as past dates (:func:`parse_date` with ``past``). An end
+    written without a year ("dec 31", "12-31", "31/12") that would then fall
+    before the start is the first such day on or after the start instead: on
+    20 Dec 2026, "dec 1".."dec 31" is this December, not Dec 2026..Dec 2025.
+    Ends given with a year, offsets and words keep what they say (an end
+    before its start is still refused where the period is used).
+    """
+    start = parse_date(since, today, past=True) if since else None
+    if not until:
+        return start, None
+    end, month_day = _parse(until, today, past=True)
+    if start is not None and month_day is not None and end < start:
+        end = _next_month_day(*month_day, start, until)
+    return start, end
+
+
+def _parse(text: str, today: date, *, past: bool) -> tuple[date, tuple[int, int] | None]:
+    """The date in ``text``, and its (month, day) when it was written without a year."""
+    found = _parse_any(text, today, past=past)
+    return found if isinstance(found, tuple) else (found, None)
+
+
+def _parse_any(text: str, today: date, *, past: bool) -> date | tuple[date, tuple[int, int]]:
     original = text
     s = " ".join(text.strip().lower().split())
     if not s:
@@ -166,17 +201,16 @@ def parse_date(text: str, today: date, *, past: bool = False) -> date:
         return today + timedelta(days=ahead)
     if m := _ISO_RE.match(s):
         return _real_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), original)
+    year: int | None
     if m := _MD_DASH_RE.match(s):
-        return _next_month_day(int(m.group(1)), int(m.group(2)), today, original, past=past)
-    if m := _DMY_RE.match(s):
+        year, month, day = None, int(m.group(1)), int(m.group(2))
+    elif m := _DMY_RE.match(s):
         day, month = int(m.group(1)), int(m.group(2))
-        if m.group(3):
-            return _real_date(_full_year(m.group(3), today), month, day, original)
-        return _next_month_day(month, day, today, original, past=past)
-    parsed = _parse_words(s, original)
-    day, month, year = parsed
+        year = _full_year(m.group(3), today) if m.group(3) else None
+    else:
+        day, month, year = _parse_words(s, original)
     if year is None:
-        return _next_month_day(month, day, today, original, past=past)
+        return _next_month_day(month, day, today, original, past=past), (month, day)
     return _real_date(year, month, day, original)
 
 
@@ -202,9 +236,12 @@ def parse_birthday(text: str, *, today: date | None = None) -> Birthday:
     """Parse a birthday; the year is optional ("03-15", "15 March", "1986-03-15").
 
     Feb 29 without a year is valid; with a year it must be a leap year. A
-    two-digit year is the latest such year not after ``today`` ("86" -> 1986).
+    two-digit year is the latest such year not after ``today`` ("86" -> 1986,
+    see :func:`birth_year`). A birthday with a year must not be after
+    ``today``: nobody is born tomorrow. Without ``today``, the computer's date.
     """
     original = text
+    today = today or date.today()
     s = " ".join(text.strip().lower().split())
     if not s:
         raise InvalidInput("empty birthday")
@@ -215,14 +252,16 @@ def parse_birthday(text: str, *, today: date | None = None) -> Birthday:
         year, month, day = None, int(m.group(1)), int(m.group(2))
     elif m := _DMY_RE.match(s):
         day, month = int(m.group(1)), int(m.group(2))
-        year = _birth_year(m.group(3), today or date.today()) if m.group(3) else None
+        year = birth_year(m.group(3), month, day, today) if m.group(3) else None
     else:
         day, month, year = _parse_words(s, original)
     _check_month_day(month, day, original)
     if year is not None:
-        _real_date(year, month, day, original)
+        born = _real_date(year, month, day, original)
         if not 1900 <= year <= 2100:
             raise InvalidInput(f"birth year out of range: {original!r}")
+        if born > today:
+            raise InvalidInput(f"birthday in the future: {original!r}")
     return Birthday(month, day, year)
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from prospectr.domain.dates import Birthday, parse_birthday
+from prospectr.domain.dates import Birthday, birth_year, parse_birthday
 from prospectr.errors import InvalidInput
 
 DAYFIRST = "dayfirst"
@@ -88,7 +88,8 @@ class BirthdayReader:
     """Turns raw birthday cells into ``Birthday`` values, with a cache (values repeat).
 
     ``read`` returns the birthday or None (empty, or ambiguous: then ``warning``
-    tells why) and raises InvalidInput for an impossible date.
+    tells why) and raises InvalidInput for an impossible date or one after
+    ``today`` (a birthday in the future): the row is then rejected.
     """
 
     def __init__(self, today: date) -> None:
@@ -116,14 +117,14 @@ class BirthdayReader:
         if not text or _ZERO_RE.match(text):
             return None
         if m := _NOYEAR_RE.match(text):
-            return _checked(f"--{m.group(1)}-{m.group(2)}", raw)
+            return self._checked(f"--{m.group(1)}-{m.group(2)}", raw)
         if m := _BASIC_RE.match(text):
-            return _checked(f"{m.group(1)}-{m.group(2)}-{m.group(3)}", raw)
+            return self._checked(f"{m.group(1)}-{m.group(2)}-{m.group(3)}", raw)
         if m := _YMD_RE.match(text):
-            return _checked(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", raw)
+            return self._checked(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", raw)
         pair = _pair(text)
         if pair is None:
-            return _checked(text, raw)
+            return self._checked(text, raw)
         a, b, year_text = pair
         if a != b and order is None:
             if a > 12 >= b:
@@ -137,17 +138,15 @@ class BirthdayReader:
                 )
         day, month = (a, b) if order == DAYFIRST else (b, a)
         if year_text is None:
-            return _checked(f"--{month:02d}-{day:02d}", raw)
-        year = int(year_text)
-        if len(year_text) == 2:
-            # A two-digit birth year is in the past: 79 -> 1979, 05 -> 2005.
-            year += 2000 if year <= self.today.year % 100 else 1900
-        return _checked(f"{year:04d}-{month:02d}-{day:02d}", raw)
+            return self._checked(f"--{month:02d}-{day:02d}", raw)
+        # A two-digit birth year is in the past: 79 -> 1979, 05 -> 2005.
+        year = birth_year(year_text, month, day, self.today)
+        return self._checked(f"{year:04d}-{month:02d}-{day:02d}", raw)
 
-
-def _checked(text: str, original: str) -> Birthday:
-    try:
-        return parse_birthday(text)
-    except InvalidInput as exc:
-        message = str(exc).replace(repr(text), repr(original))
-        raise InvalidInput(message) from None
+    def _checked(self, text: str, original: str) -> Birthday:
+        """``parse_birthday`` of the normalised ``text``; errors quote the cell as written."""
+        try:
+            return parse_birthday(text, today=self.today)
+        except InvalidInput as exc:
+            message = str(exc).replace(repr(text), repr(original))
+            raise InvalidInput(message) from None

@@ -104,7 +104,8 @@ def test_loading_the_commands_loads_neither_rich_nor_textual() -> None:
         (["nosuch"], "error: No such command 'nosuch'. (see 'prospectr --help')\n"),
         (
             ["report", "nosuch"],
-            "error: No such command 'nosuch'. (see 'prospectr report --help')\n",
+            "error: no report section 'nosuch' (sections: funnel, sources, velocity, stale,"
+            " lost, trend, customers)\n",
         ),
         (["list", "--bogus"], "error: No such option: --bogus (see 'prospectr list --help')\n"),
         (
