@@ -11,7 +11,18 @@ from typing import Annotated, Any
 import typer
 
 from prospectr import domain
-from prospectr.cli.app import JsonOption, app, console, echo, fail, now, print_json, today, unit
+from prospectr.cli.app import (
+    JsonOption,
+    WholeSentences,
+    app,
+    console,
+    echo,
+    fail,
+    now,
+    print_json,
+    today,
+    unit,
+)
 from prospectr.cli.leads import LeadArg
 
 
@@ -71,6 +82,7 @@ def log(
 # --- follow-ups -------------------------------------------------------------------
 
 followup_app = typer.Typer(
+    cls=WholeSentences,
     help="Follow-ups: dated reminders to contact a lead again.\n\n\b\n"
     'Example: prospectr followup add maria friday "send the price list"',
     no_args_is_help=True,

@@ -30,7 +30,28 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-class _OneLineErrors(TyperGroup):
+class WholeSentences(TyperGroup):
+    """A command group whose command list shows each command's first sentence whole.
+
+    Click cuts the sentence to the width left beside the names and ends it with
+    "..."; here it wraps onto the next line instead.
+    """
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=_SENTENCE_LIMIT)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+_SENTENCE_LIMIT = 300
+
+
+class _OneLineErrors(WholeSentences):
     """The command group: a usage error is one ``error:`` line on stderr, exit 2.
 
     Click would print a usage line, a hint and the error on three lines; bad
@@ -111,6 +132,14 @@ class State:
 state = State()
 
 
+def _default_db() -> str:
+    """The default database file, for the help (where the data dir cannot be told, its name)."""
+    try:
+        return str(config.default_db_path())
+    except (RuntimeError, OSError):  # no home folder to find
+        return f"{config.DB_FILENAME} in the user data dir"
+
+
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
@@ -118,8 +147,8 @@ def _root(
         str | None,
         typer.Option(
             "--db",
-            help="Database file or URL (default: $PROSPECTR_DB, else "
-            "prospectr.db in the user data dir; see 'prospectr where').",
+            help=f"Database file or URL (default: $PROSPECTR_DB, else {_default_db()};"
+            " see 'prospectr where').",
             metavar="PATH|URL",
         ),
     ] = None,

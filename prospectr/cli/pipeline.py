@@ -11,6 +11,7 @@ import typer
 
 from prospectr import domain
 from prospectr.cli.app import (
+    WholeSentences,
     app,
     console,
     db_url,
@@ -173,6 +174,7 @@ def move(
 # --- stages -----------------------------------------------------------------------
 
 stages_app = typer.Typer(
+    cls=WholeSentences,
     help="Configure the pipeline: list, add, rename, reorder, retire and restore stages.\n\n\b\n"
     "Example: prospectr stages add demo --before won",
     no_args_is_help=True,

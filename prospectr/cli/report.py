@@ -24,9 +24,19 @@ from dataclasses import dataclass, fields
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-from prospectr.cli.app import app, console, echo, fail, literal, print_json, today, unit, warn
+from prospectr.cli.app import (
+    WholeSentences,
+    app,
+    console,
+    echo,
+    fail,
+    literal,
+    print_json,
+    today,
+    unit,
+    warn,
+)
 
 SECTION_NAMES = ("funnel", "sources", "velocity", "stale", "lost", "trend", "customers")
 DEFAULT_LIMIT = 20
@@ -37,7 +47,7 @@ def no_section(name: str) -> str:
     return f"no report section {name!r} (sections: {', '.join(SECTION_NAMES)})"
 
 
-class _Sections(TyperGroup):
+class _Sections(WholeSentences):
     """The ``report`` group: an unknown section gets the list of sections, exit 2.
 
     Section names are matched case-insensitively, as the ones named after the

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from prospectr import config
-from prospectr.cli.app import app, echo, engine, guarded, print_json
+from prospectr.cli.app import WholeSentences, app, echo, engine, guarded, print_json
 
 db_app = typer.Typer(
+    cls=WholeSentences,
     help="The database itself: copy it to a PostgreSQL server or back to a SQLite file.\n\n\b\n"
     "Example: prospectr db copy --to postgresql://me@db.example.org/prospectr",
     no_args_is_help=True,

@@ -135,3 +135,36 @@ def test_the_installed_command_gives_one_line_too(db_path: Any) -> None:
     assert (
         result.stderr == "error: No such option: --bogus (see 'python -m prospectr list --help')\n"
     )
+
+
+def test_help_names_the_default_database_file() -> None:
+    import tempfile
+    from pathlib import Path
+
+    # A short folder: the help wraps at 80 columns, cutting a long path.
+    with tempfile.TemporaryDirectory() as home:
+        data = Path(home) / "d"
+        env = {"PATH": "", "HOME": home, "XDG_DATA_HOME": str(data)}
+        out = subprocess.run(
+            [sys.executable, "-m", "prospectr", "--help"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        words = " ".join(out.stdout.split())
+        assert f"else {data / 'prospectr' / 'prospectr.db'}; see 'prospectr where'" in words
+        assert not data.exists()  # the help creates nothing
+
+
+@pytest.mark.parametrize("group", [[], ["report"], ["stages"], ["followup"], ["db"]])
+def test_command_lists_show_whole_first_sentences(
+    cli: Callable[..., Any], group: list[str]
+) -> None:
+    out = cli(*group, "--help").stdout
+    commands = out.split("Commands:", 1)[1]
+    assert "..." not in commands
+    if not group:
+        assert 'List leads as a table, filtered and sorted; ends with "N of M leads".' in " ".join(
+            commands.split()
+        )
