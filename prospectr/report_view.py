@@ -28,6 +28,7 @@ from prospectr.domain.reports import (
     Trend,
     Velocity,
 )
+from prospectr.domain.text import plural
 
 BAR = 24
 DASH = "-"
@@ -88,11 +89,6 @@ def period_text(flt: ReportFilter) -> str:
     if parts and not (flt.since or flt.until):
         parts[0] = f"for {parts[0]}"
     return ", ".join(parts)
-
-
-def plural(n: int, word: str) -> str:
-    """``1 customer``, ``2 customers``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def heading(title: str, note: str = "") -> Text:

@@ -150,7 +150,7 @@ def followup_snooze(
     fid = _followup_id(followup)
     with unit() as s:
         day = domain.parse_date(until, today())
-        item = domain.snooze_followup(s, domain.get_followup(s, fid), until=day)
+        item = domain.snooze_followup(s, domain.get_followup(s, fid), until=day, now=now())
     echo(f"follow-up #{item.id} now due {item.due.isoformat()}")
 
 

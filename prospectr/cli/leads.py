@@ -162,7 +162,8 @@ def _show_leads(
         else:
             echo('No leads yet. Add one: prospectr add "Maria Santos" -e maria@example.com')
         return
-    from prospectr.cli.render import lead_table, plural
+    from prospectr.cli.render import lead_table
+    from prospectr.domain.text import plural
 
     out = console()
     out.print(lead_table(rows, today=day, width=out.width))

@@ -25,6 +25,7 @@ from prospectr.cli.app import (
     unit,
 )
 from prospectr.cli.leads import LeadArg
+from prospectr.domain.text import plural
 from prospectr.errors import InvalidInput
 
 QUESTIONS = {
@@ -164,8 +165,6 @@ def move(
         why = f"  ({(reason or '').strip()})" if (reason or "").strip() else ""
         echo(f"#{lead_id}  {label}: {before.name if before else '?'} -> {dest.name}{why}")
     if move.closed_followups:
-        from prospectr.cli.render import plural
-
         echo(f"closed {plural(move.closed_followups, 'open follow-up')}")
     if due is not None:
         echo(f"follow-up on {due.isoformat()}")

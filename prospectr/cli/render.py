@@ -19,6 +19,7 @@ from rich.text import Text
 
 from prospectr import domain
 from prospectr.cli.app import literal
+from prospectr.domain.text import plural
 
 if TYPE_CHECKING:
     from prospectr.domain import Agenda, LeadDetail, LeadRow
@@ -58,11 +59,6 @@ def fmt_overdue(days: int) -> str:
 def temperature_text(temp: str) -> Text:
     """The temperature word, coloured (colour disappears under NO_COLOR)."""
     return Text(temp, style=TEMPERATURE_STYLES.get(temp, ""))
-
-
-def plural(n: int, word: str) -> str:
-    """``1 lead`` / ``2 leads``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _table(*headers: str) -> Table:

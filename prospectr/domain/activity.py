@@ -73,23 +73,37 @@ def get_followup(session: Session, followup_id: int) -> FollowUp:
 
 
 def complete_followup(session: Session, item: FollowUp, *, now: datetime) -> FollowUp:
-    """Mark a follow-up done."""
+    """Mark a follow-up done (a change to its lead: see :func:`_touch`)."""
     if item.done_at is not None:
         raise InvalidInput(f"follow-up #{item.id} is already done")
     item.done_at = now
     session.add(item)
+    _touch(session, item.lead_id, now)
     session.flush()
     return item
 
 
-def snooze_followup(session: Session, item: FollowUp, *, until: date) -> FollowUp:
-    """Move an open follow-up to a new due date."""
+def snooze_followup(
+    session: Session, item: FollowUp, *, until: date, now: datetime | None = None
+) -> FollowUp:
+    """Move an open follow-up to a new due date; with ``now``, a change to its lead."""
     if item.done_at is not None:
         raise InvalidInput(f"follow-up #{item.id} is already done")
     item.due = until
     session.add(item)
+    if now is not None:
+        _touch(session, item.lead_id, now)
     session.flush()
     return item
+
+
+def _touch(session: Session, lead_id: int, now: datetime) -> None:
+    """Work on a follow-up changes its lead (``updated_at``), as a note does: an
+    import's undo then sees that the lead changed since."""
+    lead = session.get(Lead, lead_id)
+    if lead is not None:
+        lead.updated_at = max(lead.updated_at, now)
+        session.add(lead)
 
 
 def open_followups(session: Session, lead_id: int) -> list[FollowUp]:

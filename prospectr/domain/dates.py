@@ -232,16 +232,15 @@ def _parse_words(s: str, original: str) -> tuple[int, int, int | None]:
     return a.day, a.month, year
 
 
-def parse_birthday(text: str, *, today: date | None = None) -> Birthday:
+def parse_birthday(text: str, *, today: date) -> Birthday:
     """Parse a birthday; the year is optional ("03-15", "15 March", "1986-03-15").
 
     Feb 29 without a year is valid; with a year it must be a leap year. A
     two-digit year is the latest such year not after ``today`` ("86" -> 1986,
     see :func:`birth_year`). A birthday with a year must not be after
-    ``today``: nobody is born tomorrow. Without ``today``, the computer's date.
+    ``today``: nobody is born tomorrow.
     """
     original = text
-    today = today or date.today()
     s = " ".join(text.strip().lower().split())
     if not s:
         raise InvalidInput("empty birthday")

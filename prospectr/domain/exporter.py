@@ -29,7 +29,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, String, bindparam, null, select, type_coerce
+from sqlalchemy import BindParameter, Select, String, bindparam, case, null, select, type_coerce
 from sqlmodel import Session, col
 
 from prospectr.domain import text as t
@@ -185,6 +185,10 @@ def iter_export(
     # a calendar needs none.
     custom = LEAD_COLUMNS.index("custom")
     columns[custom] = null() if fmt == "ics" else _RAW_CUSTOM
+    # The reason a lead was lost, while it is lost (it stays on the lead after it comes back).
+    columns[LEAD_COLUMNS.index("lost_reason")] = case(
+        (col(Stage.kind) == "lost", col(Lead.lost_reason)), else_=null()
+    )
     stmt = lead_select(session, query, *columns, col(Stage.name), today=today)
     # Exports may land on a terminal: nothing stored may act on it (see text.inert).
     if fmt == "csv":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -157,7 +158,8 @@ def _read_rejected_cards(source: SourceFile) -> None:
     """The rejects CSV of a vCard or JSON import holds each card's text in ``record``:
     read those texts as the cards they are (so the fixed file imports again)."""
     head, _, _ = source.text.partition("\n")
-    if [c.strip().lower() for c in head.split(",")] != _CARD_REJECTS_HEADER:
+    header = next(csv.reader([head]), [])
+    if [c.strip().lower() for c in header] != _CARD_REJECTS_HEADER:
         return
     rows = list(csv.reader(io.StringIO(source.text)))[1:]
     records = [row[2].strip() for row in rows if len(row) >= 3 and row[2].strip()]
@@ -248,6 +250,8 @@ def _csv_records(
 # A new lead's lost reason and next follow-up date, from its row.
 _StageExtra = tuple[str | None, date | None]
 _NO_EXTRA: _StageExtra = (None, None)
+# d/m/y or m/d/y: which is which cannot be told when both numbers could be months.
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})\s*$")
 
 
 class ImportRun:
@@ -324,7 +328,7 @@ class ImportRun:
             self._reject(line, problem, cells)
             return
         try:
-            values, tags, note, stage, extra = self._validate(line, raw, bdays)
+            values, tags, note, stage, asked = self._validate(line, raw, bdays)
         except InvalidInput as exc:
             self._reject(line, str(exc), cells)
             return
@@ -345,11 +349,14 @@ class ImportRun:
             self.by_email[email] = lead_id
         if phone_key:
             self.by_phone[phone_key] = lead_id
+        # Only a new lead takes its row's stage, lost reason and follow-up
+        # (a duplicate merged into an existing lead does not move it).
+        extra = self._stage_extra(line, stage, *asked) if asked is not None else _NO_EXTRA
         self._create(lead_id, values, tags, note, stage, extra)
 
     def _validate(
         self, line: int, raw: dict[str, Any], bdays: list[tuple[int, str]]
-    ) -> tuple[dict[str, Any], list[str], str, Stage, _StageExtra]:
+    ) -> tuple[dict[str, Any], list[str], str, Stage, tuple[str | None, str | None] | None]:
         # ``raw`` is this record's own dict (from ``ColumnMap.extract`` or a card):
         # it becomes the fields of ``normalize_fields`` once the other keys are out.
         middle = raw.pop("middle_name", None)
@@ -379,7 +386,7 @@ class ImportRun:
             if birthday is not None:
                 raw["birthday"] = birthday
                 break
-        values = normalize_fields(raw)
+        values = normalize_fields(raw, today=self.today)
         if not (values.get("name") or values.get("company")):
             raise InvalidInput("a lead needs a name or a company")
         stage = self.first_stage
@@ -388,12 +395,9 @@ class ImportRun:
             if found is None:
                 raise InvalidInput(f"no stage {t.clean(stage_text)!r}")
             stage = found
-        extra = (
-            self._stage_extra(line, stage, lost_text, followup_text)
-            if stage_text or lost_text or followup_text
-            else _NO_EXTRA  # most rows: a new lead in the first stage
-        )
-        return values, values.pop("tags", []), note, stage, extra
+        # What the row asks of its stage; None for most rows (a new lead, first stage).
+        asked = (lost_text, followup_text) if stage_text or lost_text or followup_text else None
+        return values, values.pop("tags", []), note, stage, asked
 
     def _stage_extra(
         self, line: int, stage: Stage, lost_text: str | None, followup_text: str | None
@@ -406,10 +410,20 @@ class ImportRun:
         reason = (t.clean(lost_text) or None) if stage.kind == "lost" else None
         due: date | None = None
         if followup_text and followup_text.strip():
-            try:
-                due = parse_date(followup_text, self.today)
-            except InvalidInput as exc:
-                self.report.row_warnings.append((line, f"follow-up date ignored: {exc}"))
+            numbers = _NUMERIC_DATE.match(followup_text)
+            if numbers and numbers[1] != numbers[2] and max(int(numbers[1]), int(numbers[2])) <= 12:
+                self.report.row_warnings.append(
+                    (
+                        line,
+                        f"follow-up date {followup_text.strip()!r} is ambiguous (day/month order"
+                        " unknown): ignored; write it as YYYY-MM-DD",
+                    )
+                )
+            else:
+                try:
+                    due = parse_date(followup_text, self.today)
+                except InvalidInput as exc:
+                    self.report.row_warnings.append((line, f"follow-up date ignored: {exc}"))
         if due is None and stage.requires_followup:
             self.report.row_warnings.append(
                 (

@@ -35,7 +35,7 @@ LEAD_FIELDS = (
 _FIELD_SET = frozenset(LEAD_FIELDS)
 
 
-def normalize_fields(fields: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
+def normalize_fields(fields: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     """Validate and normalise lead fields; returns column values. Raises InvalidInput.
 
     Pure (no database): the import calls it for every row, so it is kept lean.

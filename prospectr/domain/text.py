@@ -133,6 +133,11 @@ def fold(value: str | None) -> str:
     return value.casefold().translate(_FOLD_TABLE)
 
 
+def plural(n: int, word: str) -> str:
+    """``1 lead`` / ``2 leads``: a count and its noun, for messages."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def like_escape(value: str) -> str:
     """Escape LIKE wildcards so user text is matched literally (use ESCAPE '\\')."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

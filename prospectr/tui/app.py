@@ -159,6 +159,8 @@ class ProspectrApp(App[None]):
         from prospectr.tui.screens.base import ProspectrScreen
         from prospectr.tui.screens.detail import LeadDetailScreen
 
+        if any(isinstance(screen, ModalScreen) for screen in self.screen_stack):
+            return  # a form or question is open (the palette can get here): it stays
         here = self.screen
         lead_id = here.lead_id if isinstance(here, LeadDetailScreen) else None
         if self.current_mode == mode and len(self.screen_stack) <= 1:

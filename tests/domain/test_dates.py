@@ -149,7 +149,7 @@ def test_parse_date_refuses(text: str) -> None:
     ],
 )
 def test_parse_birthday(text: str, expected: Birthday) -> None:
-    assert parse_birthday(text) == expected
+    assert parse_birthday(text, today=TODAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_parse_birthday(text: str, expected: Birthday) -> None:
 )
 def test_parse_birthday_refuses(text: str) -> None:
     with pytest.raises(InvalidInput):
-        parse_birthday(text)
+        parse_birthday(text, today=TODAY)
 
 
 def test_birthday_string_forms() -> None:

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy import text as sa_text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from prospectr.db import open_database, session_scope
 from prospectr.domain import add_followup, add_lead, complete_followup, move_lead, resolve_stage
 from prospectr.domain.exporter import iter_export
 from prospectr.domain.search import LeadQuery
 from prospectr.errors import InvalidInput
+from prospectr.models import Lead
 from tests.conftest import NOW, TODAY
 from tests.io.conftest import run_import, stored
 
@@ -216,13 +217,18 @@ def _stage_state(engine: Engine) -> list[tuple[Any, ...]]:
     with session_scope(engine, write=False) as s:
         rows = s.execute(
             sa_text(
-                "SELECT lead.name, stage.name, lead.lost_reason,"
-                " (SELECT group_concat(due) FROM follow_up f"
-                "  WHERE f.lead_id = lead.id AND f.done_at IS NULL)"
+                "SELECT lead.id, lead.name, stage.name, lead.lost_reason"
                 " FROM lead JOIN stage ON stage.id = lead.stage_id ORDER BY lead.name"
             )
-        )
-        return [tuple(r) for r in rows]
+        ).all()
+        dues = s.execute(
+            sa_text("SELECT lead_id, due FROM follow_up WHERE done_at IS NULL ORDER BY due")
+        ).all()
+    out = []
+    for lead_id, name, stage, reason in rows:
+        days = [str(due)[:10] for owner, due in dues if owner == lead_id]
+        out.append((name, stage, reason, ",".join(days) or None))
+    return out
 
 
 @pytest.mark.parametrize("fmt", ["vcf", "csv", "json"])
@@ -236,6 +242,14 @@ def test_round_trip_keeps_lost_reasons_and_follow_ups(
         not_now = resolve_stage(s, "not-now")
         move_lead(s, later, not_now, now=NOW, followup_due=date(2027, 1, 8), reason="holidays")
         add_lead(s, now=NOW, name="Plain")
+        back = add_lead(s, now=NOW, name="Came Back")
+        move_lead(s, back, resolve_stage(s, "lost"), now=NOW, reason="timing")
+        move_lead(s, back, resolve_stage(s, "contacted"), now=NOW)
+    exported = {lead["name"]: lead["lost_reason"] for lead in json.loads(export(engine, "json"))}
+    assert exported["Came Back"] is None  # lost once, not now
+    assert exported["Said No"] == "price"
+    with session_scope(engine) as s:
+        s.delete(s.exec(select(Lead).where(col(Lead.name) == "Came Back")).one())
     before = _stage_state(engine)
     assert before == [
         ("After Tết", "not-now", None, "2027-01-08"),
@@ -254,29 +268,41 @@ def test_import_warns_of_a_stage_that_needs_a_follow_up_date(
 ) -> None:
     path = tmp_path / "stages.csv"
     path.write_text(
-        "name,stage,next followup,lost reason\n"
-        "Later,not-now,,\n"
-        "Soon,not-now,2027-02-30,\n"
-        "Gone,lost,,too far\n"
-        "Open,new,2026-12-01,ignored: not lost\n",
+        "name,email,stage,next followup,lost reason\n"
+        "Later,later@example.com,not-now,,\n"
+        "Soon,,not-now,2027-02-30,\n"
+        "Gone,,lost,,too far\n"
+        "Open,,new,2026-12-01,ignored: not lost\n"
+        "Again,LATER@example.com,not-now,,\n"
+        "Unsure,,not-now,03/04/2027,\n"
+        "Sure,,not-now,25/04/2027,\n",
         encoding="utf-8",
     )
     report = run_import(empty_engine, path)
-    assert report.imported == 4
+    assert (report.imported, report.skipped) == (6, 1)
     needs = (
         "stage not-now without a follow-up date: the lead will not come back on the today"
         " screen (add one with 'prospectr followup add')"
     )
+    # The duplicate on line 6 moves nothing, so it has nothing to warn of.
     assert report.row_warnings == [
         (2, needs),
         (3, "follow-up date ignored: not a real date: '2027-02-30'"),
         (3, needs),
+        (
+            7,
+            "follow-up date '03/04/2027' is ambiguous (day/month order unknown): ignored;"
+            " write it as YYYY-MM-DD",
+        ),
+        (7, needs),
     ]
     assert _stage_state(empty_engine) == [
         ("Gone", "lost", "too far", None),
         ("Later", "not-now", None, None),
         ("Open", "new", None, "2026-12-01"),
         ("Soon", "not-now", None, None),
+        ("Sure", "not-now", None, "2027-04-25"),
+        ("Unsure", "not-now", None, None),
     ]
 
 

@@ -10,7 +10,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from prospectr.db import session_scope
-from prospectr.domain import add_followup, add_lead, get_lead, update_lead
+from prospectr.domain import (
+    add_followup,
+    add_lead,
+    complete_followup,
+    get_lead,
+    snooze_followup,
+    update_lead,
+)
 from prospectr.domain.import_batches import list_batches, undo_import
 from prospectr.errors import Conflict, NotFound
 from prospectr.models import FollowUp
@@ -128,6 +135,27 @@ def test_undo_deletes_the_follow_ups_the_import_made(file_engine: Engine, tmp_pa
     with session_scope(file_engine) as s:
         assert undo_import(s, report.batch_id or 0, now=LATER).deleted == 1
     assert table_dump(file_engine) == before
+
+
+@pytest.mark.parametrize("work", ["done", "snoozed"])
+def test_undo_refuses_when_an_imported_follow_up_was_worked_on(
+    file_engine: Engine, tmp_path: Path, work: str
+) -> None:
+    path = tmp_path / "later.csv"
+    path.write_text("Name,Stage,Next followup\nLater,not-now,2027-01-08\n", encoding="utf-8")
+    report = run_import(file_engine, path)
+    with session_scope(file_engine) as s:
+        item = s.exec(select(FollowUp)).one()
+        if work == "done":
+            complete_followup(s, item, now=LATER)
+        else:
+            snooze_followup(s, item, until=date(2027, 2, 1), now=LATER)
+    with (
+        pytest.raises(Conflict, match=r"lead #1 Later changed after import #1"),
+        session_scope(file_engine) as s,
+    ):
+        undo_import(s, report.batch_id or 0, now=LATER)
+    assert len(stored(file_engine)) == 1
 
 
 def test_undo_clears_referrals_to_the_deleted_leads(engine: Engine, tmp_path: Path) -> None:

@@ -623,6 +623,24 @@ def test_mode_keys_land_on_the_main_screen(make_app: AppFactory, seeded: dict[st
     run(scenario())
 
 
+def test_a_mode_command_leaves_an_open_form_alone(
+    make_app: AppFactory, seeded: dict[str, int]
+) -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with started(app) as pilot:
+            await press(pilot, "a")
+            assert isinstance(app.screen, FormScreen)
+            await press(pilot, *"Half typed")
+            form = app.screen
+            app.action_goto("board")  # what the command palette's Board command runs
+            await pilot.pause()
+            assert app.screen is form
+            assert form.values()["name"] == "Half typed"
+
+    run(scenario())
+
+
 def test_birthday_reads_as_in_the_cli(
     db_url: str, cli: Callable[..., Any], make_app: AppFactory
 ) -> None:

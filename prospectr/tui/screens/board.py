@@ -199,11 +199,11 @@ class BoardScreen(LeadActions, ProspectrScreen):
             for i, row in enumerate(widget.data.rows):
                 if row.id == lead_id:
                     options.highlighted = i
-                    break
-            # The column even when the lead is past its first page of cards.
-            options.focus()
-            options.scroll_visible()
-            options.scroll_to_highlight()
+                    options.focus()
+                    options.scroll_visible()
+                    options.scroll_to_highlight()
+                    return
+            # Past the column's first cards: no other lead is made current.
             return
 
     # --- focus and current lead --------------------------------------------------------------

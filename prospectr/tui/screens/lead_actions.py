@@ -15,6 +15,7 @@ from textual.binding import Binding
 
 from prospectr import domain
 from prospectr.domain.activity import get_followup
+from prospectr.domain.text import plural
 from prospectr.models import INTERACTION_KINDS, Stage
 from prospectr.tui.screens.confirm import ConfirmScreen
 from prospectr.tui.screens.form import Field, FormScreen
@@ -208,7 +209,7 @@ class LeadActions:
         def submit(values: dict[str, str], force: bool) -> str:
             until = domain.parse_date(values["until"], app.today())
             with app.unit() as s:
-                domain.snooze_followup(s, get_followup(s, followup_id), until=until)
+                domain.snooze_followup(s, get_followup(s, followup_id), until=until, now=app.now())
             return f"snoozed to {until:%a %Y-%m-%d}"
 
         fields = [Field("until", "Until", value="tomorrow", check=date_check(app))]
@@ -317,8 +318,7 @@ class LeadActions:
                 name = domain.display_name(lead)
             said = f"moved to {stage.name}" if move.moved else f"is already in {stage.name}"
             if move.closed_followups:
-                n = move.closed_followups
-                said += f"; closed {n} open follow-up{'' if n == 1 else 's'}"
+                said += f"; closed {plural(move.closed_followups, 'open follow-up')}"
             return f"{name} {said}"
 
         if stage.requires_reason or stage.requires_followup:
