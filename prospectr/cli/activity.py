@@ -22,6 +22,7 @@ from prospectr.cli.app import (
     print_json,
     today,
     unit,
+    warn,
 )
 from prospectr.cli.leads import LeadArg
 
@@ -120,6 +121,8 @@ def followup_add(
         item = domain.add_followup(s, found, due=day, now=now(), text=" ".join(text or []))
         label = domain.display_name(found)
     echo(f"follow-up #{item.id} for #{found.id}  {label} on {item.due.isoformat()}")
+    if note := domain.overdue_note(item.due, today()):
+        warn(note)
 
 
 @followup_app.command("done")
@@ -152,6 +155,8 @@ def followup_snooze(
         day = domain.parse_date(until, today())
         item = domain.snooze_followup(s, domain.get_followup(s, fid), until=day, now=now())
     echo(f"follow-up #{item.id} now due {item.due.isoformat()}")
+    if note := domain.overdue_note(item.due, today()):
+        warn(note)
 
 
 @followup_app.command("list")

@@ -23,6 +23,7 @@ from prospectr.cli.app import (
     state,
     today,
     unit,
+    warn,
 )
 from prospectr.cli.leads import LeadArg
 from prospectr.domain.text import plural
@@ -168,6 +169,8 @@ def move(
         echo(f"closed {plural(move.closed_followups, 'open follow-up')}")
     if due is not None:
         echo(f"follow-up on {due.isoformat()}")
+        if note := domain.overdue_note(due, day):
+            warn(note)
 
 
 # --- stages -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from prospectr.domain.text import clean, fold
+from prospectr.domain.text import clean, fold, plural
 from prospectr.errors import InvalidInput, NotFound
 from prospectr.models import INTERACTION_KINDS, FollowUp, Interaction, Lead, Sale, Stage
 
@@ -62,6 +62,13 @@ def add_followup(
     session.add(item)
     session.flush()
     return item
+
+
+def overdue_note(due: date, today: date) -> str | None:
+    """What to tell of a follow-up set before ``today``: it is overdue from the start."""
+    if due >= today:
+        return None
+    return f"{due.isoformat()} was {plural((today - due).days, 'day')} ago: overdue already"
 
 
 def get_followup(session: Session, followup_id: int) -> FollowUp:

@@ -105,6 +105,28 @@ def test_followup_add_done_snooze(cli: Run, query: Any) -> None:
 
 
 @pytest.mark.usefixtures("leads")
+def test_a_follow_up_set_in_the_past_is_saved_with_a_warning(cli: Run, query: Any) -> None:
+    added = cli("followup", "add", "maria", "2026-11-20")
+    assert (added.exit_code, added.stdout) == (
+        0,
+        "follow-up #1 for #1  Maria Santos on 2026-11-20\n",
+    )
+    assert added.stderr == "warning: 2026-11-20 was 4 days ago: overdue already\n"
+    moved = cli("move", "2", "not-now", "-f", "2026-01-01")
+    assert moved.exit_code == 0
+    assert moved.stderr == "warning: 2026-01-01 was 327 days ago: overdue already\n"
+    snoozed = cli("followup", "snooze", "1", "yesterday")
+    assert snoozed.stderr == "warning: 2026-11-23 was 1 day ago: overdue already\n"
+    on_time = cli("followup", "add", "maria", "today")
+    assert (on_time.exit_code, on_time.stderr) == (0, "")
+    assert query("SELECT due FROM follow_up ORDER BY id") == [
+        ("2026-11-23",),
+        ("2026-01-01",),
+        ("2026-11-24",),
+    ]
+
+
+@pytest.mark.usefixtures("leads")
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

@@ -326,9 +326,12 @@ def test_schedule_then_finish_from_detail(
         app = make_app()
         async with started(app) as pilot:
             await open_lead(pilot, app, "website")
-            await pilot.press("f", *"+3d")
+            await pilot.press("f", *"-2d")
             await pilot.pause()
+            assert "Sunday 2026-11-22 (past: overdue already)" in screen_text(app)
+            await press(pilot, *["backspace"] * 3, *"+3d")
             assert "Friday 2026-11-27" in screen_text(app)
+            assert "overdue" not in screen_text(app)
             await press(pilot, "tab", *"send samples", "enter")
             assert "send samples" in screen_text(app)
             await press(pilot, "x")

@@ -68,7 +68,8 @@ def date_check(app: ProspectrApp, *, required: bool = True, past: bool = False) 
         if not value.strip() and not required:
             return ""
         when = domain.parse_date(value, app.today(), past=past)
-        return when.strftime("%A %Y-%m-%d")
+        overdue = not past and domain.overdue_note(when, app.today()) is not None
+        return when.strftime("%A %Y-%m-%d") + (" (past: overdue already)" if overdue else "")
 
     return check
 
