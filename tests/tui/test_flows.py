@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from textual.pilot import Pilot
@@ -166,50 +167,39 @@ def test_qualify_with_four_keystrokes(
     assert stage_of(tui_engine, seeded["maria"]) == "qualified"
 
 
-def test_log_a_call(make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]) -> None:
-    async def scenario() -> None:
-        app = make_app()
-        async with started(app) as pilot:
-            await open_lead(pilot, app, "website")
-            await pilot.press("c")
-            await pilot.pause()
-            assert isinstance(app.screen, FormScreen)
-            # The kind is chosen by the key: typing goes straight into "What was said".
-            await press(pilot, *"asked for the [red]catalogue[/red]", "enter")
-            assert isinstance(app.screen, LeadDetailScreen)
-            assert "asked for the [red]catalogue[/red]" in screen_text(app)
-
-    run(scenario())
-    with session_scope(tui_engine, write=False) as s:
-        items = list(
-            s.exec(select(Interaction).where(col(Interaction.lead_id) == seeded["hanako"]))
-        )
-        assert [(i.kind, i.text, i.at) for i in items] == [
-            ("call", "asked for the [red]catalogue[/red]", NOW)
-        ]
-        assert domain.get_lead(s, seeded["hanako"]).last_contact_at == NOW
-
-
-def test_add_a_note_types_into_the_text(
-    make_app: AppFactory, tui_engine: Engine, seeded: dict[str, int]
+@pytest.mark.parametrize(
+    ("key", "text", "kind"),
+    [("c", "asked for the [red]catalogue[/red]", "call"), ("n", "prefers email", "note")],
+)
+def test_log_a_call_or_a_note(
+    make_app: AppFactory,
+    tui_engine: Engine,
+    seeded: dict[str, int],
+    key: str,
+    text: str,
+    kind: str,
 ) -> None:
     async def scenario() -> None:
         app = make_app()
         async with started(app) as pilot:
             await open_lead(pilot, app, "website")
-            await pilot.press("n")
+            await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, FormScreen)
-            await press(pilot, *"prefers email", "enter")
+            # The kind is chosen by the key: typing goes straight into "What was said".
+            await press(pilot, *text, "enter")
             assert isinstance(app.screen, LeadDetailScreen)
-            assert "prefers email" in screen_text(app)
+            assert text in screen_text(app)
 
     run(scenario())
     with session_scope(tui_engine, write=False) as s:
         items = list(
             s.exec(select(Interaction).where(col(Interaction.lead_id) == seeded["hanako"]))
         )
-        assert [(i.kind, i.text, i.at) for i in items] == [("note", "prefers email", NOW)]
+        assert [(i.kind, i.text, i.at) for i in items] == [(kind, text, NOW)]
+        # A call is a contact; a note is what was said, not a contact.
+        contacted = NOW if kind != "note" else None
+        assert domain.get_lead(s, seeded["hanako"]).last_contact_at == contacted
 
 
 def test_move_on_the_board(
