@@ -143,7 +143,9 @@ def render_funnel(funnel: Funnel) -> RenderableType:
             bars(row.reached, funnel.leads),
             nxt,
         )
-    return Group(heading("Funnel", f"{funnel.leads} leads; reached = that stage or later"), table)
+    return Group(
+        heading("Funnel", f"{plural(funnel.leads, 'lead')}; reached = that stage or later"), table
+    )
 
 
 def render_sources(sources: Sources) -> RenderableType:
@@ -232,7 +234,9 @@ def render_stale(stale: Stale, limit: int | None) -> RenderableType:
 
 def render_lost(lost: Lost) -> RenderableType:
     """Counts by reason (bars), then by source with its reasons."""
-    parts: list[RenderableType] = [heading("Lost reasons", f"{lost.total} leads now lost")]
+    parts: list[RenderableType] = [
+        heading("Lost reasons", f"{plural(lost.total, 'lead')} now lost")
+    ]
     if not lost.total:
         return Group(*parts)
     parts.append(_counts(("reason", "leads"), lost.by_reason))

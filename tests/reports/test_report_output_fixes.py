@@ -142,3 +142,11 @@ def test_section_names_ignore_case(cli: Cli, dataset_file: Path) -> None:
     assert _ok(cli, "report", "FUNNEL", "Lost", "--csv") == _ok(
         cli, "report", "funnel", "lost", "--csv"
     )
+
+
+def test_one_lead_is_counted_in_the_singular(cli: Cli) -> None:
+    _ok(cli, "add", "Solo")
+    _ok(cli, "move", "solo", "lost", "-r", "price")
+    out = _ok(cli, "report", "funnel", "lost")
+    assert "Funnel  1 lead; reached = that stage or later" in out
+    assert "Lost reasons  1 lead now lost" in out
