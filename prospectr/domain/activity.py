@@ -90,16 +90,13 @@ def complete_followup(session: Session, item: FollowUp, *, now: datetime) -> Fol
     return item
 
 
-def snooze_followup(
-    session: Session, item: FollowUp, *, until: date, now: datetime | None = None
-) -> FollowUp:
-    """Move an open follow-up to a new due date; with ``now``, a change to its lead."""
+def snooze_followup(session: Session, item: FollowUp, *, until: date, now: datetime) -> FollowUp:
+    """Move an open follow-up to a new due date (a change to its lead: see :func:`_touch`)."""
     if item.done_at is not None:
         raise InvalidInput(f"follow-up #{item.id} is already done")
     item.due = until
     session.add(item)
-    if now is not None:
-        _touch(session, item.lead_id, now)
+    _touch(session, item.lead_id, now)
     session.flush()
     return item
 

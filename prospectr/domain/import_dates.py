@@ -49,6 +49,12 @@ def _pair(value: str) -> tuple[int, int, str | None] | None:
     return int(m.group(1)), int(m.group(3)), m.group(4)
 
 
+def ambiguous_order(value: str) -> bool:
+    """A ``d/m/y`` or ``m/d/y`` value whose two numbers could each be the month (05/01/1979)."""
+    pair = _pair(strip_time(value))
+    return pair is not None and pair[0] != pair[1] and pair[0] <= 12 and pair[1] <= 12
+
+
 def column_order(values: Iterable[str], forced: str | None = None) -> str | None:
     """The day/month order of a column: forced, or settled by its values, else None.
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +31,12 @@ from sqlmodel import Session, col, select
 from prospectr.domain import text as t
 from prospectr.domain.dates import parse_date
 from prospectr.domain.import_bulk import BulkWriter
-from prospectr.domain.import_dates import BirthdayReader, column_order, mixed_orders
+from prospectr.domain.import_dates import (
+    BirthdayReader,
+    ambiguous_order,
+    column_order,
+    mixed_orders,
+)
 from prospectr.domain.import_files import SourceFile, load_file, read_table
 from prospectr.domain.import_mapping import ColumnMap, known_score, parse_overrides
 from prospectr.domain.import_merge import Duplicate, Merger
@@ -250,8 +254,6 @@ def _csv_records(
 # A new lead's lost reason and next follow-up date, from its row.
 _StageExtra = tuple[str | None, date | None]
 _NO_EXTRA: _StageExtra = (None, None)
-# d/m/y or m/d/y: which is which cannot be told when both numbers could be months.
-_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})\s*$")
 
 
 class ImportRun:
@@ -410,8 +412,7 @@ class ImportRun:
         reason = (t.clean(lost_text) or None) if stage.kind == "lost" else None
         due: date | None = None
         if followup_text and followup_text.strip():
-            numbers = _NUMERIC_DATE.match(followup_text)
-            if numbers and numbers[1] != numbers[2] and max(int(numbers[1]), int(numbers[2])) <= 12:
+            if ambiguous_order(followup_text):
                 self.report.row_warnings.append(
                     (
                         line,

@@ -102,7 +102,7 @@ def test_followup_add_done_snooze(session: Session, make_lead: Callable[..., Lea
     second = add_followup(session, lead, due=date(2026, 11, 30), now=NOW)
     assert first.text == "send catalogue"
     assert [f.id for f in open_followups(session, lead.id or 0)] == [second.id, first.id]
-    snooze_followup(session, second, until=date(2026, 12, 10))
+    snooze_followup(session, second, until=date(2026, 12, 10), now=NOW)
     assert second.due == date(2026, 12, 10)
     assert [f.id for f in open_followups(session, lead.id or 0)] == [first.id, second.id]
     done_at = NOW + timedelta(hours=1)
@@ -122,7 +122,7 @@ def test_done_twice_and_snoozing_done_refused(
         complete_followup(session, item, now=NOW + timedelta(hours=1))
     assert item.done_at == NOW
     with pytest.raises(InvalidInput):
-        snooze_followup(session, item, until=TODAY + timedelta(days=1))
+        snooze_followup(session, item, until=TODAY + timedelta(days=1), now=NOW)
     assert item.due == TODAY
 
 
