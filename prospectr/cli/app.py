@@ -69,6 +69,7 @@ class _OneLineErrors(WholeSentences):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        args = _global_options_first(list(sys.argv[1:] if args is None else args))
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -83,6 +84,30 @@ class _OneLineErrors(WholeSentences):
             sys.stderr.write("aborted\n")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _global_options_first(args: list[str]) -> list[str]:
+    """``--db PATH`` given after the command moved before it, where it is read.
+
+    ``prospectr today --db x.db`` then works as ``prospectr --db x.db today``
+    (the options of a command are its own; ``--db`` is the program's). A ``--``
+    ends the options: what follows stays as it is.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if i and arg == "--db" and i + 1 < len(args):
+            front += args[i : i + 2]
+            i += 2
+            continue
+        (front if i and arg.startswith("--db=") else rest).append(arg)
+        i += 1
+    return front + rest
 
 
 def _usage_context(exc: BaseException) -> Any:

@@ -3,6 +3,7 @@ piped lists keep every column."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,25 @@ def test_piped_list_keeps_every_column(cli: Run, monkeypatch: pytest.MonkeyPatch
         *("facebook", "ads", "autumn", "campaign", "2026"),
     ]
     assert "…" not in "\n".join(out)
+
+
+@pytest.mark.parametrize("form", [["--db", "{path}"], ["--db={path}"]])
+def test_db_after_the_command_is_read_as_before_it(
+    cli: Run, tmp_path: Path, db_path: Path, form: list[str]
+) -> None:
+    other = tmp_path / "other.db"
+    given = [part.format(path=other) for part in form]
+    added = cli("add", "Zoë Hakobyan", *given, "-s", "fair")
+    assert (added.exit_code, added.stdout, added.stderr) == (0, "#1  Zoë Hakobyan  [new]\n", "")
+    where = cli("where", *given)
+    assert where.stdout.splitlines() == [str(other), "exists (from --db)"]
+    listed = cli("list", *given, "--json")
+    assert [lead["name"] for lead in json.loads(listed.stdout)["leads"]] == ["Zoë Hakobyan"]
+    assert not db_path.exists()  # the default database was never opened
+
+
+def test_db_after_a_double_dash_is_text(cli: Run, query: Any) -> None:
+    assert cli("add", "Lê Thảo").exit_code == 0
+    result = cli("note", "1", "--", "--db")
+    assert result.exit_code == 0, result.stderr
+    assert query("SELECT text FROM interaction") == [("--db",)]
