@@ -230,11 +230,13 @@ def _print_report(report: ImportReport) -> None:
     for warning in report.all_warnings():
         echo(f"warning: {warning}")
     if report.unmapped:
-        echo(
-            "columns not imported: "
-            + ", ".join(report.unmapped)
-            + f' (keep one with --map "{report.unmapped[0]}=custom")'
-        )
+        listed = ", ".join(report.unmapped)
+        if report.format == "csv":
+            keep = f'--map "{report.unmapped[0]}=custom"'
+            echo(f"columns not imported: {listed} (keep one with {keep})")
+        else:
+            kind = "vCard properties" if report.format == "vcard" else "keys"
+            echo(f"{kind} not imported: {listed}")
     if report.dry_run and report.preview:
         echo("first rows as they would be stored:")
         for row in report.preview:

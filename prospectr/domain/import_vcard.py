@@ -14,7 +14,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,29 @@ JSON_KNOWN = frozenset(
         "last_contact", "next_followup", "sales", "score", "customer",
     }
 )  # fmt: skip
+# What each vCard property becomes, in the order a dry run's mapping shows them.
+PROPERTY_FIELDS = {
+    "FN": "name",
+    "N": "given_name, middle_name, family_name",
+    "ORG": "company",
+    "X-ABSHOWAS": "a company's card (its name is the company)",
+    "TITLE": "title",
+    "EMAIL": "email (the others: custom:other emails)",
+    "TEL": "phone (the others: custom:other phones)",
+    "ADR": "city, country",
+    "BDAY": "birthday",
+    "CATEGORIES": "tags",
+    "NOTE": "notes",
+    "X-PROSPECTR-SOURCE": "source",
+    "X-PROSPECTR-STAGE": "stage",
+    "X-PROSPECTR-LOST-REASON": "lost_reason",
+    "X-PROSPECTR-NEXT-FOLLOWUP": "next_followup",
+    "X-PROSPECTR-DNC": "do_not_contact",
+    "X-PROSPECTR-CUSTOM": "custom",
+}
+# Properties about the file or the card rather than the person, and Apple's labels
+# of another property (``item1.X-ABLabel``): never listed as "not imported".
+_NOT_LISTED = frozenset({"VERSION", "PRODID", "UID", "REV", "X-ABLABEL"})
 
 
 @dataclass
@@ -56,6 +79,8 @@ class RawCard:
     problem: str | None = None
     # (file line, text): lines of the card that vobject could not read and skipped.
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    # The card's property names, upper-cased (what the dry run's mapping lists).
+    properties: list[str] = field(default_factory=list)
 
 
 def split_cards(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -139,6 +164,7 @@ def read_vcards(text: str) -> Iterator[RawCard]:
         try:
             component = vobject.readOne(block, ignoreUnreadable=True)
             card.fields, card.birthday = _card_fields(component)
+            card.properties = [str(name).upper() for name in component.contents]
         except Exception as exc:  # vobject raises many kinds on bad input
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             detail = _AT_LINE_RE.sub("", detail)
@@ -151,6 +177,16 @@ def read_vcards(text: str) -> Iterator[RawCard]:
         yield card
     if not found:
         raise InvalidInput("no BEGIN:VCARD found: not a vCard file")
+
+
+def property_mapping(cards: Iterable[RawCard]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The properties met in ``cards``: (property, field) for those read, and the others."""
+    seen: dict[str, None] = {}
+    for card in cards:
+        seen.update(dict.fromkeys(card.properties))
+    mapping = [(name, target) for name, target in PROPERTY_FIELDS.items() if name in seen]
+    others = [name for name in seen if name not in PROPERTY_FIELDS and name not in _NOT_LISTED]
+    return mapping, others
 
 
 def _skipped_line(start: int, raw: list[str], block: str, message: str) -> tuple[int, str]:

@@ -41,7 +41,7 @@ from prospectr.domain.import_files import SourceFile, load_file, read_table
 from prospectr.domain.import_mapping import ColumnMap, known_score, parse_overrides
 from prospectr.domain.import_merge import Duplicate, Merger
 from prospectr.domain.import_report import ImportReport, Reject
-from prospectr.domain.import_vcard import RawCard, read_json, read_vcards
+from prospectr.domain.import_vcard import RawCard, property_mapping, read_json, read_vcards
 from prospectr.domain.leads import (
     first_stage,
     normalize_fields,
@@ -184,6 +184,7 @@ def _read_records(
         cards: list[RawCard] = list(read_vcards(source.text))
         for card in cards:
             report.row_warnings.extend(card.warnings)
+        report.mapping, report.unmapped = property_mapping(cards)
     else:
         cards, unknown = read_json(source.text)
         report.unmapped = unknown

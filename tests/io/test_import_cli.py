@@ -109,6 +109,18 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path, db_path: Path) -> None
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
         "dry run: nothing was written (apple_v30.vcf: vcard, utf-8)",
+        "mapping:",
+        "  FN -> name",
+        "  N -> given_name, middle_name, family_name",
+        "  ORG -> company",
+        "  X-ABSHOWAS -> a company's card (its name is the company)",
+        "  TITLE -> title",
+        "  EMAIL -> email (the others: custom:other emails)",
+        "  TEL -> phone (the others: custom:other phones)",
+        "  ADR -> city, country",
+        "  BDAY -> birthday",
+        "  CATEGORIES -> tags",
+        "  NOTE -> notes",
         "would import 3, merge 0, skip 0, reject 0 (3 records)",
         "warning: 1 birthday(s) without a year",
         "first rows as they would be stored:",
@@ -337,3 +349,31 @@ def test_a_dry_run_on_a_new_database_leaves_no_file(
     assert cli("import", str(path)).exit_code == 0
     assert cli("import", str(path), "--dry-run").exit_code == 0
     assert db_path.exists()  # a database that holds leads is never removed
+
+
+def test_vcard_and_json_name_what_they_leave_out_without_a_map_hint(
+    cli: Cli, tmp_path: Path
+) -> None:
+    card = tmp_path / "phone.vcf"
+    card.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iPhone OS 17.0//EN\r\n"
+        "FN:Trần Thảo\r\nitem1.EMAIL;type=INTERNET:thao@example.vn\r\n"
+        "item1.X-ABLabel:_$!<Other>!$_\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ\r\n"
+        "URL:https://example.vn\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    result = cli("import", str(card), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[:5] == [
+        "dry run: nothing was written (phone.vcf: vcard, utf-8)",
+        "mapping:",
+        "  FN -> name",
+        "  EMAIL -> email (the others: custom:other emails)",
+        "would import 1, merge 0, skip 0, reject 0 (1 records)",
+    ]
+    assert "vCard properties not imported: PHOTO, URL" in result.stdout.splitlines()
+    data = tmp_path / "leads.json"
+    data.write_text('[{"name": "Արամ", "zodiac": "leo"}]', encoding="utf-8")
+    result = cli("import", str(data), "--dry-run")
+    assert "keys not imported: zodiac" in result.stdout.splitlines()
+    assert "--map" not in result.stdout
