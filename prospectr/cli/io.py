@@ -20,6 +20,7 @@ from prospectr.cli.app import (
     print_json,
     today,
     unit,
+    warn,
 )
 from prospectr.cli.options import (
     CityFilter,
@@ -34,6 +35,7 @@ from prospectr.cli.options import (
     lead_query,
 )
 from prospectr.config import open_private
+from prospectr.domain.text import plural
 
 if TYPE_CHECKING:
     from prospectr.domain.import_report import ImportReport
@@ -340,20 +342,30 @@ def export_command(
         int, typer.Option("--alarm-days", help="ics: birthday alarm this many days before.")
     ] = 3,
 ) -> None:
-    from prospectr.domain.exporter import iter_export
+    from prospectr.domain.exporter import ExportTally, iter_export
 
     chosen = (fmt or (output.suffix.lstrip(".") if output else "") or "csv").lower()
     chosen = {"vcard": "vcf", "ical": "ics"}.get(chosen, chosen)
     text = " ".join([*(words or []), query]).strip()  # words as in search, or list's -q
     lead_q = lead_query(text, stage, temperature, source, tag, city, due, sort, desc)
+    tally = ExportTally()
     with unit(write=False) as s:
-        chunks = iter_export(s, lead_q, chosen, today=today(), now=now(), alarm_days=alarm_days)
+        chunks = iter_export(
+            s, lead_q, chosen, today=today(), now=now(), alarm_days=alarm_days, tally=tally
+        )
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)
             sys.stdout.flush()
         else:
             _write_file(output, chunks)
+    # An empty export is written all the same (a scheduled one replaces the last),
+    # but said on stderr: a filter may be wrong.
+    if not tally.leads:
+        warn("no lead matched: the export holds none")
+    elif chosen == "ics" and not tally.events:
+        among = plural(tally.leads, "lead")
+        warn(f"the calendar has no events (no birthday or open follow-up among {among})")
 
 
 def _write_file(path: Path, chunks: Iterator[str]) -> None:

@@ -152,6 +152,8 @@ CALENDAR_HEAD = (
     "CALSCALE:GREGORIAN\r\nX-WR-CALNAME:prospectr\r\n"
 )
 CALENDAR_END = "END:VCALENDAR\r\n"
+# The line each event starts with (text values never hold a line break: they are escaped).
+EVENT_BEGIN = "BEGIN:VEVENT\r\n"
 
 
 def ics_events(item: ExportedLead, now: datetime, alarm_days: int) -> str:

@@ -34,7 +34,13 @@ from sqlmodel import Session, col
 
 from prospectr.domain import text as t
 from prospectr.domain.bant import temperature
-from prospectr.domain.export_cards import CALENDAR_END, CALENDAR_HEAD, ics_events, vcard_text
+from prospectr.domain.export_cards import (
+    CALENDAR_END,
+    CALENDAR_HEAD,
+    EVENT_BEGIN,
+    ics_events,
+    vcard_text,
+)
 from prospectr.domain.search import LeadQuery, lead_select
 from prospectr.domain.views import CONTACT_FIELDS
 from prospectr.errors import InvalidInput
@@ -58,6 +64,16 @@ LEAD_COLUMNS = (
 )  # fmt: skip
 # Custom fields without the JSON type's decoding (see _custom).
 _RAW_CUSTOM = type_coerce(col(Lead.custom), String)
+
+
+@dataclass
+class ExportTally:
+    """What an export wrote: counted as its chunks are consumed, whole once they all are."""
+
+    leads: int = 0
+    events: int = 0  # iCalendar only
+
+
 _EMPTY_JSON = frozenset({"{}", "null", ""})
 _CHUNK = 500  # leads a query for tags or follow-ups covers (bound parameters stay < 999)
 _FORMULA_START = "=+-@"
@@ -171,11 +187,14 @@ def iter_export(
     today: date,
     now: datetime,
     alarm_days: int = DEFAULT_ALARM_DAYS,
+    tally: ExportTally | None = None,
 ) -> Iterator[str]:
     """The export of the leads matching ``query``, as text chunks to write in order.
 
     Bad arguments (format, alarm days, filters) raise here, before any chunk.
+    ``tally``, when given, counts the leads (and calendar events) written.
     """
+    tally = tally or ExportTally()
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     if not 0 <= alarm_days <= MAX_ALARM_DAYS:
@@ -192,21 +211,27 @@ def iter_export(
     stmt = lead_select(session, query, *columns, col(Stage.name), today=today)
     # Exports may land on a terminal: nothing stored may act on it (see text.inert).
     if fmt == "csv":
-        return map(t.inert, _csv(session, stmt))
+        return map(t.inert, _csv(session, stmt, tally))
     if fmt == "json":
-        return map(t.json_inert, _json(session, stmt))
+        return map(t.json_inert, _json(session, stmt, tally))
     if fmt == "vcf":
-        return map(t.inert, _vcards(session, stmt))
-    return map(t.inert, _calendar(session, stmt, now, alarm_days))
+        return map(t.inert, _vcards(session, stmt, tally))
+    return map(t.inert, _calendar(session, stmt, tally, now, alarm_days))
 
 
 def _leads(
-    session: Session, stmt: Select[Any], *, tags: bool = True, followups: bool = False
+    session: Session,
+    stmt: Select[Any],
+    tally: ExportTally,
+    *,
+    tags: bool = True,
+    followups: bool = False,
 ) -> Iterator[list[ExportedLead]]:
     """The leads of ``stmt`` in chunks, each lead with its tags and open follow-ups."""
     conn = session.connection()
     for rows in conn.execute(stmt).partitions(_CHUNK):
         chunk = [ExportedLead(*row) for row in rows]
+        tally.leads += len(chunk)
         for item in chunk:
             item.next_followup = _as_date(item.next_followup)
             item.custom = _custom(item.custom)
@@ -259,7 +284,7 @@ def _iso_time(value: datetime | None) -> str | None:
 # --- CSV ------------------------------------------------------------------------------
 
 
-def _csv(session: Session, stmt: Select[Any]) -> Iterator[str]:
+def _csv(session: Session, stmt: Select[Any], tally: ExportTally) -> Iterator[str]:
     # The header names every custom key, so they are gathered first (one column).
     keys_stmt = stmt.with_only_columns(_RAW_CUSTOM).order_by(None)
     custom_keys: set[str] = set()
@@ -269,7 +294,7 @@ def _csv(session: Session, stmt: Select[Any]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *(f"custom.{k}" for k in keys)])
-    for chunk in _leads(session, stmt):
+    for chunk in _leads(session, stmt, tally):
         writer.writerows(_csv_row(item, keys) for item in chunk)
         yield buffer.getvalue()
         buffer.seek(0)
@@ -314,11 +339,11 @@ def _csv_row(item: ExportedLead, keys: list[str]) -> list[str]:
 # --- JSON -----------------------------------------------------------------------------
 
 
-def _json(session: Session, stmt: Select[Any]) -> Iterator[str]:
+def _json(session: Session, stmt: Select[Any], tally: ExportTally) -> Iterator[str]:
     """A JSON array of ``as_dict()`` shapes, as ``json.dumps(indent=2)`` lays each out."""
     yield "["
     first = True
-    for chunk in _leads(session, stmt):
+    for chunk in _leads(session, stmt, tally):
         parts = [json_object(item) for item in chunk]
         yield ("\n" if first else ",\n") + ",\n".join(parts)
         first = False
@@ -372,16 +397,20 @@ def _json_value(value: Any) -> str:
 # --- vCard 3.0 ------------------------------------------------------------------------
 
 
-def _vcards(session: Session, stmt: Select[Any]) -> Iterator[str]:
-    for chunk in _leads(session, stmt):
+def _vcards(session: Session, stmt: Select[Any], tally: ExportTally) -> Iterator[str]:
+    for chunk in _leads(session, stmt, tally):
         yield "".join(vcard_text(item) for item in chunk)
 
 
 # --- iCalendar ------------------------------------------------------------------------
 
 
-def _calendar(session: Session, stmt: Select[Any], now: datetime, alarm_days: int) -> Iterator[str]:
+def _calendar(
+    session: Session, stmt: Select[Any], tally: ExportTally, now: datetime, alarm_days: int
+) -> Iterator[str]:
     yield CALENDAR_HEAD
-    for chunk in _leads(session, stmt, tags=False, followups=True):
-        yield "".join(ics_events(item, now, alarm_days) for item in chunk)
+    for chunk in _leads(session, stmt, tally, tags=False, followups=True):
+        text = "".join(ics_events(item, now, alarm_days) for item in chunk)
+        tally.events += text.count(EVENT_BEGIN)
+        yield text
     yield CALENDAR_END

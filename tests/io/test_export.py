@@ -322,6 +322,23 @@ def test_cli_export_to_stdout_and_file(
         2,
         "error: format must be one of csv, json, vcf, ics, not 'xls'\n",
     )
+    assert result.stderr == ""  # a calendar with an event: nothing to warn of
+
+
+def test_an_empty_export_is_written_with_a_warning(cli: Callable[..., Any], tmp_path: Path) -> None:
+    cli("add", "Нина Петрова", "-t", "fair")
+    calendar = tmp_path / "leads.ics"
+    result = cli("export", "--format", "ics", "-o", str(calendar))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == (
+        "warning: the calendar has no events (no birthday or open follow-up among 1 lead)\n"
+    )
+    assert calendar.read_bytes().count(b"BEGIN:VEVENT") == 0
+    assert calendar.read_bytes().endswith(b"END:VCALENDAR\r\n")
+    none = cli("export", "--format", "csv", "--tag", "nope")
+    assert (none.exit_code, none.stderr) == (0, "warning: no lead matched: the export holds none\n")
+    assert none.stdout.count("\n") == 1  # the header alone
+    assert cli("export", "--format", "json", "--tag", "fair").stderr == ""
 
 
 def test_export_and_rejects_files_are_owner_only(cli: Callable[..., Any], tmp_path: Path) -> None:
