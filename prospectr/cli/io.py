@@ -13,9 +13,11 @@ import typer
 
 from prospectr.cli.app import (
     app,
+    db_url,
     discard_new_database,
     echo,
     fail,
+    guarded,
     now,
     print_json,
     today,
@@ -136,7 +138,11 @@ def import_command(
         fail("--dayfirst and --monthfirst exclude each other", 2)
     if delimiter is not None and delimiter not in (",", ";", "\t", "\\t", "tab"):
         fail("--delimiter must be ',', ';' or tab", 2)
-    from prospectr.domain.import_report import default_rejects_path, write_rejects
+    from prospectr.domain.import_report import (
+        check_rejects_path,
+        default_rejects_path,
+        write_rejects,
+    )
     from prospectr.domain.importer import ImportOptions, import_file
 
     path = Path(target).expanduser()
@@ -151,9 +157,10 @@ def import_command(
         delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
         dry_run=dry_run,
     )
+    rejects_path = (rejects or default_rejects_path(path)).expanduser()
+    guarded(lambda: check_rejects_path(rejects_path, source=path, database=_db_file()))
     with _progress() as tick, unit(write=not dry_run) as s:
         report = import_file(s, path, options, now=now(), today=today(), progress=tick)
-        rejects_path = rejects or default_rejects_path(path)
         # A rejects file left by an earlier run is rewritten (header only when
         # nothing was rejected), so it always tells of the latest import.
         if (
@@ -168,6 +175,13 @@ def import_command(
         print_json(report.as_dict())
     else:
         _print_report(report)
+
+
+def _db_file() -> Path | None:
+    """The SQLite file in use, if the database is one."""
+    from prospectr import config
+
+    return config.sqlite_path(db_url())
 
 
 @contextmanager

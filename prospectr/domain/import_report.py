@@ -142,6 +142,51 @@ def default_rejects_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.rejects.csv")
 
 
+REJECTS_HEAD = ("line", "reason")
+# The files beside a SQLite database that belong to it.
+_DB_COMPANIONS = ("", "-wal", "-shm", "-journal")
+_ELSE = ": give --rejects another path"
+
+
+def check_rejects_path(path: Path, *, source: Path, database: Path | None) -> None:
+    """Refuse a rejects path whose file is not a rejects file to replace. Raises InvalidInput.
+
+    Called before the import, so a refusal writes nothing. The rejects file is
+    rewritten by each import: it may not be the file being imported, the
+    database (or its journal files), a folder, or an existing file that is not
+    an earlier rejects file (its first line starts ``line,reason``).
+    """
+    target = _resolved(path)
+    if target == _resolved(source):
+        raise InvalidInput(f"the rejects file {path} would replace the file being imported{_ELSE}")
+    if database is not None:
+        base = _resolved(database)
+        if any(target == base.with_name(base.name + end) for end in _DB_COMPANIONS):
+            raise InvalidInput(f"the rejects file {path} would replace the database{_ELSE}")
+    if target.is_dir():
+        raise InvalidInput(f"the rejects file {path} is a folder: give --rejects a file name")
+    if target.exists() and not _is_rejects_file(target):
+        raise InvalidInput(
+            f"the rejects file {path} would replace a file that is not an earlier"
+            f" rejects file{_ELSE} (or move that file away)"
+        )
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.realpath(path.expanduser()))
+
+
+def _is_rejects_file(path: Path) -> bool:
+    """True when the file starts with a rejects header (``line,reason,...``)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return False
+    text = head.decode("utf-8-sig", errors="replace").lstrip('"').lower()
+    return text.startswith(("line,reason", 'line","reason', "line;reason"))
+
+
 def _guard(cell: str) -> str:
     """Spreadsheet formula guard (the import undoes it)."""
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
@@ -156,9 +201,12 @@ def rejects_csv(report: ImportReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     extra = report.header if report.format == "csv" else ["record"]
-    writer.writerow(["line", "reason", *extra])
+    # An earlier rejects file imported again: its own line and reason give way to these.
+    skip = 2 if [h.strip().lower() for h in extra[:2]] == list(REJECTS_HEAD) else 0
+    writer.writerow([*REJECTS_HEAD, *extra[skip:]])
     for r in report.rejects:
-        writer.writerow([str(r.line), _guard(r.reason), *(_guard(c) for c in r.cells)])
+        cells = r.cells[skip:]
+        writer.writerow([str(r.line), _guard(r.reason), *(_guard(c) for c in cells)])
     return out.getvalue()
 
 

@@ -348,7 +348,7 @@ def test_export_and_rejects_files_are_owner_only(cli: Callable[..., Any], tmp_pa
     source = tmp_path / "in.csv"
     source.write_text("Name,Email\nAnn,ann@example.com\nBo,not-an-email\n", encoding="utf-8")
     rejects = tmp_path / "in.rejects.csv"
-    rejects.write_text("old\n", encoding="utf-8")
+    rejects.write_text("line,reason,Name,Email\n", encoding="utf-8")  # an earlier run's
     rejects.chmod(0o644)
     assert cli("import", str(source)).exit_code == 0
     out = tmp_path / "leads.vcf"

@@ -373,7 +373,52 @@ def test_vcard_and_json_name_what_they_leave_out_without_a_map_hint(
     ]
     assert "vCard properties not imported: PHOTO, URL" in result.stdout.splitlines()
     data = tmp_path / "leads.json"
-    data.write_text('[{"name": "Արամ", "zodiac": "leo"}]', encoding="utf-8")
+    data.write_text('[{"name": "王小明", "zodiac": "leo"}]', encoding="utf-8")
     result = cli("import", str(data), "--dry-run")
     assert "keys not imported: zodiac" in result.stdout.splitlines()
     assert "--map" not in result.stdout
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("{db}", "would replace the database: give --rejects another path"),
+        ("{db}-wal", "would replace the database: give --rejects another path"),
+        ("{src}", "would replace the file being imported: give --rejects another path"),
+        ("{dir}", "is a folder: give --rejects a file name"),
+        (
+            "{dir}/notes.txt",
+            "would replace a file that is not an earlier rejects file: give --rejects"
+            " another path (or move that file away)",
+        ),
+    ],
+)
+def test_rejects_never_replace_a_file_that_is_not_a_rejects_file(
+    cli: Cli, tmp_path: Path, db_path: Path, target: str, message: str
+) -> None:
+    assert cli("add", "Giữ Lại", "-e", "keep@example.com").exit_code == 0
+    source = tmp_path / "in.csv"
+    source.write_text("Name,Email\nAnn,ann@example.com\nBob,bob@@example\n", encoding="utf-8")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    path = target.format(db=db_path, src=source, dir=tmp_path)
+    before = sqlite_dump(db_path)
+    result = cli("import", str(source), "--rejects", path)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: the rejects file {path} {message}\n"
+    assert sqlite_dump(db_path) == before
+    assert source.read_text(encoding="utf-8").startswith("Name,Email\n")
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_a_rejects_file_imported_again_keeps_one_line_and_reason(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("Name,Email\nAnn,ann@example.com\n王小明,bob@@example\n", encoding="utf-8")
+    first = tmp_path / "first.csv"
+    assert cli("import", str(source), "--rejects", str(first)).exit_code == 0
+    again = cli("import", str(first))
+    assert again.exit_code == 0, again.stderr
+    assert first.with_name("first.rejects.csv").read_text(encoding="utf-8-sig") == (
+        "line,reason,Name,Email\n2,invalid email: 'bob@@example',王小明,bob@@example\n"
+    )
