@@ -121,7 +121,8 @@ def decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str, list
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise InvalidInput(
-                f"{name} is not valid {encoding} (byte {exc.start}); try another --encoding"
+                f"{name} is not valid {encoding} (line {_line_of(data, exc.start)},"
+                f" byte {exc.start}); try another --encoding"
             ) from None
         return text.removeprefix("\ufeff"), encoding, []
     if data.startswith(codecs.BOM_UTF8):
@@ -134,6 +135,9 @@ def decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str, list
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
+    mixed = _mostly_utf8(data, name)
+    if mixed is not None:
+        return mixed
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
@@ -147,12 +151,49 @@ def decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str, list
     return text, "windows-1252", [warning]
 
 
+def _mostly_utf8(data: bytes, name: str) -> tuple[str, str, list[str]] | None:
+    """A UTF-8 file with a few lines in Windows-1252 (rows pasted from another export).
+
+    When at least as many lines with non-ASCII text are valid UTF-8 as are not,
+    the file is UTF-8 and only the other lines are read as Windows-1252, with a
+    warning that names them; reading the whole file as Windows-1252 would garble
+    every UTF-8 name. None otherwise (the caller reads it all as Windows-1252).
+    """
+    lines = data.splitlines(keepends=True)
+    utf8 = 0
+    odd: list[int] = []
+    parts: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            odd.append(number)
+            try:
+                parts.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                return None
+    if utf8 < len(odd):
+        return None
+    shown = ", ".join(map(str, odd[:5])) + (f" and {len(odd) - 5} more" if len(odd) > 5 else "")
+    warning = (
+        f"{name} is UTF-8 but not on line{'s' if len(odd) > 1 else ''} {shown}:"
+        " read as Windows-1252 there (check those names)"
+    )
+    return "".join(parts), "utf-8", [warning]
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
 def _strict(data: bytes, encoding: str, name: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"{name} starts like {encoding} but byte {exc.start} is not; give --encoding"
+            f"{name} starts like {encoding} but line {_line_of(data, exc.start)}"
+            f" (byte {exc.start}) is not; give --encoding"
         ) from None
 
 

@@ -226,7 +226,7 @@ def test_forced_encoding(cli: Cli, tmp_path: Path) -> None:
     source = _copy(tmp_path, "outlook.csv")
     bad = cli("import", str(source), "--encoding", "utf-8")
     assert bad.exit_code == 2
-    assert bad.stderr.startswith("error: outlook.csv is not valid utf-8 (byte ")
+    assert bad.stderr.startswith("error: outlook.csv is not valid utf-8 (line 2, byte ")
     good = cli("import", str(source), "--encoding", "cp1252", "--json")
     assert json.loads(good.stdout)["warnings"] == []
     assert json.loads(good.stdout)["imported"] == 3

@@ -212,3 +212,30 @@ def test_google_custom_field_pairs_keep_the_label_as_the_key(
     assert leads["Linh Trần"]["custom"] == {"Shoe size": "38", "custom field 2": "VIP since 2020"}
     # An empty value keeps nothing, whatever its label.
     assert leads["Олег Петров"]["custom"] == {"Favourite cake": "Napoleon"}
+
+
+def test_a_utf8_file_with_a_windows_1252_line_reads_only_that_line_so(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "Name,Email\nNguyễn Văn An,an@example.vn\n王小明,ming@example.cn\n".encode()
+        + "Café Owner,cafe@example.fr\n".encode("cp1252")
+    )
+    report = run_import(engine, path)
+    assert (report.encoding, report.imported, report.rejected) == ("utf-8", 3, 0)
+    assert report.warnings == [
+        "mixed.csv is UTF-8 but not on line 4: read as Windows-1252 there (check those names)"
+    ]
+    assert sorted(stored(engine)) == ["Café Owner", "Nguyễn Văn An", "王小明"]
+
+
+def test_a_windows_1252_file_with_one_line_that_looks_like_utf8_stays_windows_1252(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.csv"
+    rows = ["Name,City", "José Muñoz,Málaga", "Zoë Brontë,Köln", "Ã©lan,Paris"]
+    path.write_bytes("\n".join(rows).encode("cp1252") + b"\n")
+    report = run_import(engine, path)
+    assert report.encoding == "windows-1252"
+    assert sorted(stored(engine)) == ["José Muñoz", "Zoë Brontë", "Ã©lan"]
