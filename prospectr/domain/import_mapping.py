@@ -240,15 +240,15 @@ class ColumnMap:
             typed = getattr(overrides, "typed", {})
             raise InvalidInput(
                 f"--map: no column {typed.get(missing[0], missing[0])!r} in the header"
-                f" (columns: {', '.join(h for h in header if h)})"
+                f" (columns: {shown_columns(header)})"
             )
         for target, items in ranked.items():
             cmap.fields[target] = [index for _, index in sorted(items)]
         cmap.compile()
         if not cmap.fields and not cmap.custom:
             raise InvalidInput(
-                "no column of the header is known"
-                f" ({', '.join(header[:8])}); map them with --map 'Column=field'"
+                f"no column of the header is known ({shown_columns(header)});"
+                " map them with --map 'Column=field' (or is the --encoding wrong?)"
             )
         return cmap
 
@@ -307,7 +307,7 @@ class ColumnMap:
                     break
         custom: dict[str, str] = {}
         for name, extra, idxs in self._multis:
-            values = _values(cells, idxs, n)
+            values = _values(cells, idxs, n, _LIST_SPLIT[name])
             if values:
                 out[name] = values[0]
                 if len(values) > 1:
@@ -346,6 +346,14 @@ class ColumnMap:
         return [self.header[i] for i in self.unmapped]
 
 
+def shown_columns(header: list[str], limit: int = 12) -> str:
+    """The header's names for a message: cleaned, each cut at 40 characters, at most ``limit``."""
+    names = [clean(h) for h in header]
+    names = [n if len(n) <= 40 else n[:39] + "…" for n in names if n]
+    more = f", and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 def _unneutralise(value: str) -> str:
     """Undo the spreadsheet guard of an exported cell: ``'=x`` -> ``=x``."""
     if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
@@ -353,20 +361,36 @@ def _unneutralise(value: str) -> str:
     return value
 
 
-def _values(cells: list[str], idxs: list[int], n: int) -> list[str]:
-    """All filled values of these columns, multi-value cells split, in order, de-duplicated."""
+# Lists inside one email or phone cell: Google's " ::: ", and the commas or
+# semicolons of Pipedrive and Outlook ("a@x.com, b@y.com"). A comma alone does
+# not split phones (a dialling pause), a comma and a space does.
+_LIST_SPLIT = {
+    "email": re.compile(r"\s*(?::::|[,;])\s*"),
+    "phone": re.compile(r"\s*(?::::|;|,\s)\s*"),
+}
+
+
+def _values(
+    cells: list[str], idxs: list[int], n: int, split: re.Pattern[str] | None = None
+) -> list[str]:
+    """All filled values of these columns, multi-value cells split, in order, de-duplicated.
+
+    Cells split on ``split`` when given, else on Google's `` ::: ``.
+    """
     if len(idxs) == 1:  # the common case, kept cheap
         value = cells[idxs[0]].strip() if idxs[0] < n else ""
         if not value:
             return []
         if value[0] == "'":
             value = _unneutralise(value)
-        if MULTI_SEPARATOR not in value:
+        if MULTI_SEPARATOR not in value and (split is None or not split.search(value)):
             return [value]
-    found: dict[str, None] = {}
+    found: dict[str, str] = {}  # by the case-folded value: emails differ only in case
     for i in idxs:
         if i < n and (value := cells[i].strip()):
-            for part in _unneutralise(value).split(MULTI_SEPARATOR):
+            value = _unneutralise(value)
+            parts = split.split(value) if split else value.split(MULTI_SEPARATOR)
+            for part in parts:
                 if part := part.strip():
-                    found.setdefault(part, None)
-    return list(found)
+                    found.setdefault(part.casefold(), part)
+    return list(found.values())

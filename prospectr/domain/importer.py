@@ -38,7 +38,12 @@ from prospectr.domain.import_dates import (
     mixed_orders,
 )
 from prospectr.domain.import_files import SourceFile, load_file, read_table
-from prospectr.domain.import_mapping import ColumnMap, known_score, parse_overrides
+from prospectr.domain.import_mapping import (
+    ColumnMap,
+    known_score,
+    parse_overrides,
+    shown_columns,
+)
 from prospectr.domain.import_merge import Duplicate, Merger
 from prospectr.domain.import_report import ImportReport, Reject
 from prospectr.domain.import_vcard import RawCard, property_mapping, read_json, read_vcards
@@ -217,11 +222,13 @@ def _csv_records(
         )
     report.unmapped = [cmap.header[i] for i in cmap.unmapped if cmap.column_values(table.rows, i)]
     if not any(key in cmap.fields for key in ("name", "given_name", "family_name", "company")):
+        # Every row would be rejected: refuse before anything is written (a cron
+        # job sees the exit status, and no empty batch is left behind).
         example = report.unmapped[0] if report.unmapped else "Column"
-        report.warnings.append(
-            "no column was recognised as a name or a company, so every row will be"
-            f" rejected: map one, e.g. --map '{example}=name' (or given_name,"
-            " family_name, company)"
+        raise InvalidInput(
+            f"no column of {source.path.name} is a name or a company"
+            f" (columns: {shown_columns(table.header)}): map one, e.g."
+            f" --map '{t.clean(example)[:40]}=name' (or given_name, family_name, company)"
         )
     orders: dict[int, str | None] = {}
     for index in cmap.fields.get("birthday", []):

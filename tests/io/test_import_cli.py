@@ -325,12 +325,14 @@ def test_a_calendar_file_is_refused_with_a_reason(cli: Cli, tmp_path: Path) -> N
 def test_no_name_column_says_which_map_to_add(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "fr.csv"
     path.write_text("Nom;Courriel;Téléphone\nDupont;a@example.fr;01 23 45 67 89\n", "utf-8")
-    result = cli("import", str(path), "--dry-run")
-    assert result.exit_code == 0
-    assert (
-        "no column was recognised as a name or a company, so every row will be rejected:"
-        " map one, e.g. --map 'Nom=name' (or given_name, family_name, company)"
-    ) in result.stdout + result.stderr
+    for mode in (["--dry-run"], []):
+        result = cli("import", str(path), *mode)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (
+            "error: no column of fr.csv is a name or a company (columns: Nom, Courriel,"
+            " Téléphone): map one, e.g. --map 'Nom=name' (or given_name, family_name, company)\n"
+        )
+    assert cli("import", "list").stdout == "no imports yet\n"  # no empty batch left behind
     fixed = cli("import", str(path), "--map", "Nom=family_name", "--map", "Courriel=email")
     assert fixed.exit_code == 0
     assert fixed.stdout.startswith("imported 1, merged 0, skipped 0, rejected 0")
@@ -422,3 +424,15 @@ def test_a_rejects_file_imported_again_keeps_one_line_and_reason(cli: Cli, tmp_p
     assert first.with_name("first.rejects.csv").read_text(encoding="utf-8-sig") == (
         "line,reason,Name,Email\n2,invalid email: 'bob@@example',王小明,bob@@example\n"
     )
+
+
+def test_a_wrong_encoding_gives_a_short_error(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("First,Last\n" + "Ana,Reyes\n" * 3000 + "x", encoding="utf-8")
+    result = cli("import", str(path), "--encoding", "utf-16")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no column of the header is known (")
+    assert result.stderr.endswith(
+        "…); map them with --map 'Column=field' (or is the --encoding wrong?)\n"
+    )
+    assert len(result.stderr) < 200

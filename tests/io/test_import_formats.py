@@ -239,3 +239,28 @@ def test_a_windows_1252_file_with_one_line_that_looks_like_utf8_stays_windows_12
     report = run_import(engine, path)
     assert report.encoding == "windows-1252"
     assert sorted(stored(engine)) == ["José Muñoz", "Zoë Brontë", "Ã©lan"]
+
+
+def test_lists_in_one_email_or_phone_cell_split(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "pipedrive.csv"
+    path.write_text(
+        "Person - Name,Person - Email - Work,Person - Phone - Work\n"
+        'Kofi Mensah,"kofi@example.gh, kofi.mensah@example.com",'
+        '"+233 20 555 0101, +233 30 555 0199"\n'
+        "Ama Owusu,ama@example.gh; AMA@example.gh,+233 24 555 0123;+233 24 555 0124\n"
+        'Yaw Boateng,yaw@example.gh,"+233 20 555 0155,,9"\n',
+        encoding="utf-8",
+    )
+    report = run_import(engine, path)
+    assert (report.imported, report.rejected) == (3, 0)
+    leads = stored(engine)
+    kofi, ama, yaw = leads["Kofi Mensah"], leads["Ama Owusu"], leads["Yaw Boateng"]
+    assert (kofi["email"], kofi["phone"]) == ("kofi@example.gh", "+233 20 555 0101")
+    assert kofi["custom"] == {
+        "other emails": "kofi.mensah@example.com",
+        "other phones": "+233 30 555 0199",
+    }
+    assert (ama["email"], ama["phone"]) == ("ama@example.gh", "+233 24 555 0123")
+    assert ama["custom"] == {"other phones": "+233 24 555 0124"}  # one email, in two cases
+    # A comma with no space is a dialling pause, part of the number.
+    assert (yaw["phone"], yaw["custom"]) == ("+233 20 555 0155,,9", {})
