@@ -20,6 +20,16 @@ _FOLD_EXTRA = str.maketrans(
     {"đ": "d", "ø": "o", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "ħ": "h", "ŧ": "t"}  # noqa: RUF001
 )
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+# Whole terminal escape sequences, so that none leaves a tail such as "[31m"
+# once its ESC is gone: CSI (ESC [ or C1 0x9b, parameters, final byte), OSC and
+# the string controls DCS/SOS/PM/APC (up to BEL or ESC \\, or the end), and the
+# two-character escapes (ESC c, ESC 7 ...).
+_ESCAPE_SEQ_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[!-/]*[0-~]"
+)
+_ESCAPE_START_RE = re.compile("[\x1b\x90-\x9f]")
 MIN_PHONE_DIGITS = 7
 _NOT_ASCII_DIGIT_RE = re.compile(r"[^0-9]+")
 
@@ -47,7 +57,10 @@ def clean(value: str | None, *, multiline: bool = False) -> str:
     ):
         # The common case (imports call this ten times a row): nothing to strip.
         return " ".join(value.split())
-    text = unicodedata.normalize("NFC", value)
+    text = value
+    if _ESCAPE_START_RE.search(text):
+        text = _ESCAPE_SEQ_RE.sub("", text)
+    text = unicodedata.normalize("NFC", text)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:

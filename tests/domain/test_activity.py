@@ -90,7 +90,7 @@ def test_note_text_is_cleaned_but_keeps_lines(
 ) -> None:
     lead = make_lead("Maria")
     item = log_interaction(session, lead, text="  line one\r\n\x1b[31mline two  ", at=NOW)
-    assert item.text == "line one\n[31mline two"
+    assert item.text == "line one\nline two"
 
 
 # --- follow-ups -------------------------------------------------------------------------
