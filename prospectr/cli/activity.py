@@ -75,7 +75,9 @@ def log(
             if day != when.date():
                 when = datetime.combine(day, time(0, 0))
         found = domain.resolve_lead(s, lead)
-        item = domain.log_interaction(s, found, text=" ".join(text or []), at=when, kind=kind)
+        item = domain.log_interaction(
+            s, found, text=" ".join(text or []), at=when, kind=kind, now=now()
+        )
         label = domain.display_name(found)
     echo(f"{item.kind} logged on #{found.id}  {label}  ({item.at.date().isoformat()})")
 

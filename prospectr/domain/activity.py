@@ -14,15 +14,29 @@ from prospectr.models import INTERACTION_KINDS, FollowUp, Interaction, Lead, Sal
 
 
 def log_interaction(
-    session: Session, lead: Lead, *, text: str, at: datetime, kind: str = "note"
+    session: Session,
+    lead: Lead,
+    *,
+    text: str,
+    at: datetime,
+    kind: str = "note",
+    now: datetime | None = None,
 ) -> Interaction:
     """Log a note or a contact (call, sms, chat, email, social, meeting).
 
     Every kind but a plain note counts as a contact (``last_contact_at``).
+    With ``now`` (as the CLI and the TUI give it), a contact dated after it is
+    refused: it has not happened, and a lead "contacted" in the future would
+    never show as stale. What is planned is a follow-up.
     """
     kind = clean(kind).lower()
     if kind not in INTERACTION_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(INTERACTION_KINDS)}, not {kind!r}")
+    if now is not None and at.date() > now.date():
+        raise InvalidInput(
+            f"{at.date().isoformat()} is in the future: log a {kind} once it has happened"
+            " (plan it with a follow-up)"
+        )
     body = clean(text, multiline=True)
     if not body and kind == "note":
         raise InvalidInput("a note needs some text")
@@ -166,9 +180,14 @@ def record_sale(
     now: datetime,
     description: str = "",
 ) -> Sale:
-    """Record a purchase. The first sale moves the lead to the won stage."""
+    """Record a purchase. The first sale moves the lead to the won stage.
+
+    A sale dated after ``now`` is refused: it is not made yet.
+    """
     from prospectr.domain.stages import move_lead
 
+    if on > now.date():
+        raise InvalidInput(f"{on.isoformat()} is in the future: record a sale once it is made")
     value = parse_amount(amount)
     assert lead.id is not None
     sale = Sale(

@@ -71,6 +71,12 @@ def test_log_kind_and_date(cli: Run, cli_json: Run) -> None:
         (["maria", "--at", "someday"], 2, "error: not a date: 'someday'\n"),
         (["maria", "--at", "2026-02-30"], 2, "error: not a real date: '2026-02-30'\n"),
         (["zed"], 3, "error: no lead matches 'zed'\n"),
+        (
+            ["maria", "--at", "next fri"],
+            2,
+            "error: 2026-11-27 is in the future: log a call once it has happened"
+            " (plan it with a follow-up)\n",
+        ),
     ],
 )
 def test_log_bad_input_writes_nothing(

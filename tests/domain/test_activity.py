@@ -220,7 +220,8 @@ def test_second_sale_makes_a_repeat_customer_visible_in_list_and_show(
     make_lead("Window shopper")
     record_sale(session, lead, amount="0.10", on=TODAY, now=NOW)
     history_after_first = len(lead_detail(session, lead).history)
-    record_sale(session, lead, amount="0.20", on=TODAY + timedelta(days=30), now=NOW)
+    later = NOW + timedelta(days=30)
+    record_sale(session, lead, amount="0.20", on=later.date(), now=later)
     detail = lead_detail(session, lead)
     assert detail.customer == "repeat customer"
     assert detail.as_dict()["customer"] == "repeat customer"
@@ -260,3 +261,19 @@ def test_bad_amount_writes_nothing(session: Session, make_lead: Callable[..., Le
         record_sale(session, lead, amount="-3", on=TODAY, now=NOW)
     assert session.exec(select(Sale)).all() == []
     assert lead.stage_id == resolve_stage(session, "new").id
+
+
+def test_a_contact_or_a_sale_in_the_future_is_refused(
+    session: Session, make_lead: Callable[..., Lead]
+) -> None:
+    lead = make_lead("Nguyễn Thị Hương")
+    tomorrow = NOW + timedelta(days=1)
+    with pytest.raises(InvalidInput, match=r"^2026-11-25 is in the future: log a call once"):
+        log_interaction(session, lead, text="hi", at=tomorrow, kind="call", now=NOW)
+    with pytest.raises(InvalidInput, match=r"^2026-11-25 is in the future: record a sale once"):
+        record_sale(session, lead, amount="10", on=tomorrow.date(), now=NOW)
+    # Later today is today: a call logged at 23:00 when it is 10:00 still counts.
+    late = log_interaction(session, lead, text="ok", at=NOW + timedelta(hours=13), now=NOW)
+    assert late.id is not None
+    assert session.exec(select(func.count()).select_from(Sale)).one() == 0
+    assert lead.last_contact_at is None  # the refused call left no trace

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from prospectr import domain
 from prospectr.domain.activity import get_followup
 from prospectr.domain.text import plural
+from prospectr.errors import InvalidInput
 from prospectr.models import INTERACTION_KINDS, Stage
 from prospectr.tui.screens.confirm import ConfirmScreen
 from prospectr.tui.screens.form import Field, FormScreen
@@ -68,6 +69,8 @@ def date_check(app: ProspectrApp, *, required: bool = True, past: bool = False) 
         if not value.strip() and not required:
             return ""
         when = domain.parse_date(value, app.today(), past=past)
+        if past and when > app.today():
+            raise InvalidInput(f"{when.strftime('%A %Y-%m-%d')} is in the future")
         overdue = not past and domain.overdue_note(when, app.today()) is not None
         return when.strftime("%A %Y-%m-%d") + (" (past: overdue already)" if overdue else "")
 
@@ -155,7 +158,12 @@ class LeadActions:
                     if day != when.date():
                         when = when.replace(year=day.year, month=day.month, day=day.day)
                 item = domain.log_interaction(
-                    s, lead, text=values.get("text", ""), at=when, kind=values.get("kind") or kind
+                    s,
+                    lead,
+                    text=values.get("text", ""),
+                    at=when,
+                    kind=values.get("kind") or kind,
+                    now=app.now(),
                 )
                 name = domain.display_name(lead)
             return f"logged {item.kind} with {name}"
