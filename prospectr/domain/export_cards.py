@@ -121,7 +121,12 @@ def vcard_text(item: ExportedLead) -> str:
     if item.email:
         lines.append(f"EMAIL;TYPE=INTERNET:{escape(item.email)}")
     lines.append(f"FN:{escape(item.name or item.company or '')}")
-    lines.append(f"N:{escape(item.family_name or '')};{escape(item.given_name or '')};;;")
+    given, family = item.given_name or "", item.family_name or ""
+    if not (given or family) and item.name:
+        # Phones build the shown name from N: a name captured whole goes in the
+        # given-name part (the import reads such an N as adding nothing to FN).
+        given = item.name
+    lines.append(f"N:{escape(family)};{escape(given)};;;")
     if item.company:
         lines.append(f"ORG:{escape(item.company)}")
     if item.phone:

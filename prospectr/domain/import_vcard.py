@@ -249,9 +249,13 @@ def _card_fields(card: Any) -> tuple[dict[str, Any], str]:
     if fn := first("fn"):
         out["name"] = _text(fn.value)
     if (n := first("n")) is not None and hasattr(n.value, "given"):
-        out["given_name"] = _text(n.value.given)
-        out["middle_name"] = _text(n.value.additional)
-        out["family_name"] = _text(n.value.family)
+        given, family = _text(n.value.given), _text(n.value.family)
+        # An N that only repeats FN as the given name (as prospectr exports a name
+        # captured whole) adds no parts.
+        if family or given != out.get("name"):
+            out["given_name"] = given
+            out["middle_name"] = _text(n.value.additional)
+            out["family_name"] = family
     if (org := first("org")) is not None:
         org_value = org.value if isinstance(org.value, list) else [org.value]
         out["company"] = _text(org_value[0] if org_value else "")

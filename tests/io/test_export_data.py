@@ -51,7 +51,7 @@ def test_hostile_name_in_vcard(engine: Engine, hostile: int) -> None:
         "BDAY:--03-15\r\n"
         "CATEGORIES:[b]x[/b]\r\n"
         f"FN:{SHOWN}\r\n"
-        "N:;;;;\r\n"
+        f"N:;{SHOWN};;;\r\n"
         "X-PROSPECTR-STAGE:new\r\n"
         "END:VCARD\r\n"
     )
@@ -205,3 +205,23 @@ def _json_dumps_layout(item: ExportedLead) -> str:
 def test_json_object_is_the_json_dumps_layout(values: dict[str, Any]) -> None:
     item = lead(**values)
     assert json_object(item) == _json_dumps_layout(item)
+
+
+def test_a_name_captured_whole_fills_the_vcard_n_and_reads_back_without_parts(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with session_scope(engine) as s:
+        add_lead(s, now=NOW, name="Lê Thị Thảo", email="thao@example.vn")
+        add_lead(s, now=NOW, name="Ana Reyes", given_name="Ana", family_name="Reyes")
+    text = export(engine, "vcf")
+    assert "FN:Lê Thị Thảo\r\nN:;Lê Thị Thảo;;;\r\n" in text  # phones show N, not FN
+    assert "FN:Ana Reyes\r\nN:Reyes;Ana;;;\r\n" in text
+    path = tmp_path / "leads.vcf"
+    path.write_text(text, encoding="utf-8")
+    empty = open_database("sqlite://")
+    run_import(empty, path)
+    leads = stored(empty)
+    empty.dispose()
+    thao, ana = leads["Lê Thị Thảo"], leads["Ana Reyes"]
+    assert (thao["given_name"], thao["family_name"]) == (None, None)
+    assert (ana["given_name"], ana["family_name"]) == ("Ana", "Reyes")
