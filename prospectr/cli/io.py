@@ -64,7 +64,7 @@ Examples:
 """
 
 
-@app.command("import", help=IMPORT_HELP, no_args_is_help=True)
+@app.command("import", help=IMPORT_HELP)
 def import_command(
     target: Annotated[
         str, typer.Argument(metavar="FILE|undo|list", help="A file to import, or undo / list.")
@@ -141,7 +141,7 @@ def import_command(
     from prospectr.domain.import_report import (
         check_rejects_path,
         default_rejects_path,
-        write_rejects,
+        finish_rejects,
     )
     from prospectr.domain.importer import ImportOptions, import_file
 
@@ -161,14 +161,7 @@ def import_command(
     guarded(lambda: check_rejects_path(rejects_path, source=path, database=_db_file()))
     with _progress() as tick, unit(write=not dry_run) as s:
         report = import_file(s, path, options, now=now(), today=today(), progress=tick)
-        # A rejects file left by an earlier run is rewritten (header only when
-        # nothing was rejected), so it always tells of the latest import.
-        if (
-            not dry_run
-            and not report.nothing_to_import
-            and (report.rejects or rejects_path.exists())
-        ):
-            write_rejects(report, rejects_path)
+        finish_rejects(report, rejects_path)
     if dry_run or report.nothing_to_import:
         discard_new_database()  # nothing was written: not even a new empty file
     if json_out:
@@ -213,17 +206,7 @@ def _print_report(report: ImportReport) -> None:
             echo("mapping:")
             for column, target in report.mapping:
                 echo(f"  {column} -> {target}")
-    updating = report.on_duplicate == "update"
-    combined = report.updated if updating else report.merged
-    if report.dry_run:
-        verb = ("would import", "update" if updating else "merge", "skip", "reject")
-    else:
-        verb = ("imported", "updated" if updating else "merged", "skipped", "rejected")
-    unchanged = f" unchanged {report.unchanged}," if report.unchanged else ""
-    line = (
-        f"{verb[0]} {report.imported}, {verb[1]} {combined},{unchanged}"
-        f" {verb[2]} {report.skipped}, {verb[3]} {report.rejected} ({report.records} records)"
-    )
+    line = report.counts_line()
     if report.batch_id is not None:
         line += f" - batch #{report.batch_id}"
     echo(line)
@@ -255,17 +238,8 @@ def _print_report(report: ImportReport) -> None:
             echo(f"{kind} not imported: {listed}")
     if report.dry_run and report.preview:
         echo("first rows as they would be stored:")
-        for row in report.preview:
-            parts = [row["name"] or row["company"] or ""]
-            parts += [str(row[k]) for k in ("email", "phone", "company") if row[k]]
-            if row["birthday"]:
-                parts.append(f"birthday {row['birthday']}")
-            if row["tags"]:
-                parts.append("tags " + ", ".join(row["tags"]))
-            if row["source"]:
-                parts.append(f"source {row['source']}")
-            parts.append(f"[{row['stage']}]")
-            echo("  " + " | ".join(parts))
+        for preview_line in report.preview_lines():
+            echo(preview_line)
     if report.batch_id is not None and (report.imported or report.merged or report.updated):
         echo(f"undo with: prospectr import undo {report.batch_id}")
 

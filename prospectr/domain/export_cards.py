@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from prospectr.domain.dates import occurrence
+from prospectr.domain.text import plural
 
 if TYPE_CHECKING:
     from prospectr.domain.exporter import ExportedLead
@@ -170,7 +171,8 @@ def ics_events(item: ExportedLead, now: datetime, alarm_days: int) -> str:
     name = escape(item.name or item.company or f"#{item.id}")
     stamp = _ics_stamp(now)
     lines: list[str] = []
-    if item.bday_month is not None and item.bday_day is not None:
+    # No birthday alarm for who asked not to be contacted (as on the today screen).
+    if item.bday_month is not None and item.bday_day is not None and not item.do_not_contact:
         start = _birthday_start(item.bday_month, item.bday_day, item.bday_year, now.date())
         rule = "FREQ=YEARLY"
         if (item.bday_month, item.bday_day) == (2, 29):
@@ -191,7 +193,7 @@ def ics_events(item: ExportedLead, now: datetime, alarm_days: int) -> str:
             "TRANSP:TRANSPARENT",
             "BEGIN:VALARM",
             "ACTION:DISPLAY",
-            f"DESCRIPTION:Birthday of {name} in {alarm_days} day(s)",
+            f"DESCRIPTION:Birthday of {name} in {plural(alarm_days, 'day')}",
             f"TRIGGER:{duration(timedelta(days=-alarm_days, hours=9))}",
             "END:VALARM",
             "END:VEVENT",

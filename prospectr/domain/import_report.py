@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from prospectr.config import open_private
+from prospectr.domain.text import plural
 from prospectr.errors import InvalidInput
 
 # How many row warnings and skipped rows the summary spells out.
@@ -84,7 +85,7 @@ class ImportReport:
         if len(self.row_warnings) > DETAIL_LIMIT:
             out.append(f"... and {len(self.row_warnings) - DETAIL_LIMIT} more row warnings")
         if self.no_year:
-            out.append(f"{self.no_year} birthday(s) without a year")
+            out.append(f"{plural(self.no_year, 'birthday')} without a year")
         out.extend(self._count_warnings())
         return out
 
@@ -96,6 +97,37 @@ class ImportReport:
             f"{self.no_contact} row(s) have no email or phone:"
             " a re-import cannot tell them from new leads"
         ]
+
+    def counts_line(self) -> str:
+        """The summary's counts: ``imported 3, merged 0, skipped 1, rejected 1 (5 records)``."""
+        updating = self.on_duplicate == "update"
+        combined = self.updated if updating else self.merged
+        if self.dry_run:
+            verb = ("would import", "update" if updating else "merge", "skip", "reject")
+        else:
+            verb = ("imported", "updated" if updating else "merged", "skipped", "rejected")
+        unchanged = f" unchanged {self.unchanged}," if self.unchanged else ""
+        return (
+            f"{verb[0]} {self.imported}, {verb[1]} {combined},{unchanged}"
+            f" {verb[2]} {self.skipped}, {verb[3]} {self.rejected}"
+            f" ({plural(self.records, 'record')})"
+        )
+
+    def preview_lines(self) -> list[str]:
+        """The first rows as they would be stored, one line each (a dry run's preview)."""
+        lines: list[str] = []
+        for row in self.preview:
+            parts = [str(row["name"] or row["company"] or "")]
+            parts += [str(row[k]) for k in ("email", "phone", "company") if row[k]]
+            if row["birthday"]:
+                parts.append(f"birthday {row['birthday']}")
+            if row["tags"]:
+                parts.append("tags " + ", ".join(map(str, row["tags"])))
+            if row["source"]:
+                parts.append(f"source {row['source']}")
+            parts.append(f"[{row['stage']}]")
+            lines.append("  " + " | ".join(parts))
+        return lines
 
     def counts(self) -> dict[str, Any]:
         """The counts stored with the batch."""
@@ -208,6 +240,19 @@ def rejects_csv(report: ImportReport) -> str:
         cells = r.cells[skip:]
         writer.writerow([str(r.line), _guard(r.reason), *(_guard(c) for c in cells)])
     return out.getvalue()
+
+
+def finish_rejects(report: ImportReport, path: Path) -> None:
+    """After an import (before its commit): write its rejects file when there is one to write.
+
+    A rejects file left by an earlier import is rewritten too (header only when
+    nothing was rejected), so it always tells of the latest one. A dry run, or a
+    file with nothing to import, writes nothing.
+    """
+    if report.dry_run or report.nothing_to_import:
+        return
+    if report.rejects or path.exists():
+        write_rejects(report, path)
 
 
 def write_rejects(report: ImportReport, path: Path) -> Path:

@@ -56,7 +56,11 @@ def _birthday_window(today: date, days: int) -> tuple[date, ColumnElement[bool],
     days = max(0, min(days, MAX_BIRTHDAY_DAYS))
     end = today + timedelta(days=days)
     md = col(Lead.bday_md)
-    cond = or_(*(md.between(lo, hi) for lo, hi in md_ranges(today, end)))
+    cond = and_(
+        or_(*(md.between(lo, hi) for lo, hi in md_ranges(today, end))),
+        # Who asked not to be contacted gets no card: their birthday is not a reminder.
+        col(Lead.do_not_contact).is_(False),
+    )
     start_md = today.month * 100 + today.day
     feb29_this = 229 if calendar.isleap(today.year) else 228
     feb29_next = 229 if calendar.isleap(today.year + 1) else 228

@@ -197,13 +197,12 @@ class ProspectrApp(App[None]):
             reload()
 
     def action_import_file(self) -> None:
-        """Imports run from the command line (they print a summary to check)."""
-        self.notify(
-            "run: prospectr import FILE  (add --dry-run to preview), then press r",
-            title="Import",
-            markup=False,
-            timeout=8,
-        )
+        """Open the import screen: preview a file (a dry run), then import it."""
+        from prospectr.tui.screens.import_file import ImportScreen
+
+        if any(isinstance(screen, ModalScreen) for screen in self.screen_stack):
+            return  # a form or question is open (the palette can get here): it stays
+        self.push_screen(ImportScreen())
 
     def action_help(self) -> None:
         """Show every key and the database path."""
@@ -234,7 +233,9 @@ class ProspectrApp(App[None]):
         yield SystemCommand("Board", "The pipeline board (3)", self._goto("board"))
         yield SystemCommand("Reports", "Sources, stages, stale leads (R)", self.action_reports)
         yield SystemCommand("Add lead", "Capture a new lead (a)", self.action_add_lead)
-        yield SystemCommand("Import", "How to import a file (i)", self.action_import_file)
+        yield SystemCommand(
+            "Import", "Import a CSV, vCard or JSON file (i)", self.action_import_file
+        )
         yield SystemCommand("Refresh", "Reload from the database (r)", self.action_refresh)
         yield SystemCommand("Help", "Every key, and the database path (?)", self.action_help)
         for binding in getattr(type(screen), "BINDINGS", []):

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from prospectr.domain import upcoming_birthdays
+from prospectr.domain.reminders import count_upcoming_birthdays
 from prospectr.models import Lead
 
 
@@ -161,3 +162,14 @@ def test_a_whole_year_lists_every_birthday_once(session: Session, people: dict[s
     assert found[0].name == "Dec 28"
     assert found[0].on == date(2026, 12, 28)
     assert [b.on for b in found] == sorted(b.on for b in found)
+
+
+def test_who_asked_not_to_be_contacted_has_no_birthday_reminder(
+    session: Session, people: dict[str, Lead]
+) -> None:
+    people["Dec 28"].do_not_contact = True
+    session.add(people["Dec 28"])
+    session.flush()
+    found = upcoming_birthdays(session, today=date(2026, 12, 28), days=3)
+    assert _names(found) == ["Dec 31 1990"]
+    assert count_upcoming_birthdays(session, today=date(2026, 12, 28), days=3) == 1

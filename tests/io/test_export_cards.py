@@ -224,7 +224,7 @@ def test_ics_events_of_a_leap_day_birthday_and_a_follow_up() -> None:
         "TRANSP:TRANSPARENT\r\n"
         "BEGIN:VALARM\r\n"
         "ACTION:DISPLAY\r\n"
-        "DESCRIPTION:Birthday of Trần\\, Thị\\; Hà in 1 day(s)\r\n"
+        "DESCRIPTION:Birthday of Trần\\, Thị\\; Hà in 1 day\r\n"
         "TRIGGER:-PT15H\r\n"
         "END:VALARM\r\n"
         "END:VEVENT\r\n"
@@ -262,3 +262,19 @@ def test_ics_birthday_with_a_year_and_a_long_name() -> None:
 
 def test_a_lead_without_birthday_or_follow_up_has_no_event() -> None:
     assert ics_events(lead(name="Ann"), STAMP_NOW, 3) == ""
+
+
+def test_ics_has_no_birthday_alarm_for_who_asked_not_to_be_contacted() -> None:
+    item = lead(
+        name="Нина",
+        bday_month=3,
+        bday_day=15,
+        do_not_contact=True,
+        followups=[OpenFollowUp(3, date(2026, 12, 1), "")],
+    )
+    events = ics_events(item, STAMP_NOW, 3)
+    assert events.count("BEGIN:VEVENT") == 1
+    assert "Birthday" not in events
+    assert "SUMMARY:Follow up: Нина\r\n" in events
+    item.do_not_contact = False
+    assert "DESCRIPTION:Birthday of Нина in 3 days\r\n" in ics_events(item, STAMP_NOW, 3)

@@ -44,7 +44,7 @@ def test_summary_of_a_real_import(cli: Cli, tmp_path: Path, db_path: Path) -> No
         " left empty; use --dayfirst or --monthfirst",
         "warning: line 16: birthday '12/11/1970' is ambiguous (day/month order unknown):"
         " left empty; use --dayfirst or --monthfirst",
-        "warning: 1 birthday(s) without a year",
+        "warning: 1 birthday without a year",
         "undo with: prospectr import undo 1",
     ]
     # No progress bar when the output is not a terminal.
@@ -122,7 +122,7 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path, db_path: Path) -> None
         "  CATEGORIES -> tags",
         "  NOTE -> notes",
         "would import 3, merge 0, skip 0, reject 0 (3 records)",
-        "warning: 1 birthday(s) without a year",
+        "warning: 1 birthday without a year",
         "first rows as they would be stored:",
         "  Maria Santos | maria@example.com | +63 917 123 4567 | Cakes by Maria"
         " | birthday --03-15 | tags fair-2026, friends, phone | [new]",
@@ -371,7 +371,7 @@ def test_vcard_and_json_name_what_they_leave_out_without_a_map_hint(
         "mapping:",
         "  FN -> name",
         "  EMAIL -> email (the others: custom:other emails)",
-        "would import 1, merge 0, skip 0, reject 0 (1 records)",
+        "would import 1, merge 0, skip 0, reject 0 (1 record)",
     ]
     assert "vCard properties not imported: PHOTO, URL" in result.stdout.splitlines()
     data = tmp_path / "leads.json"

@@ -22,6 +22,7 @@ from prospectr.tui.app import ProspectrApp
 from prospectr.tui.screens.board import BoardScreen
 from prospectr.tui.screens.detail import LeadDetailScreen
 from prospectr.tui.screens.form import FormScreen
+from prospectr.tui.screens.import_file import ImportScreen
 from prospectr.tui.screens.leads import LeadsScreen
 from prospectr.tui.screens.today import TodayScreen
 from prospectr.tui.widgets.lead_table import LeadTable
@@ -79,7 +80,7 @@ def test_first_run_says_what_to_do(make_app: AppFactory) -> None:
             assert "/home/owner/.local/share/prospectr/prospectr.db" in text
             await pilot.press("i")
             await pilot.pause()
-            assert any("prospectr import FILE" in n.message for n in app._notifications)
+            assert isinstance(app.screen, ImportScreen)
 
     run(scenario())
 

@@ -115,8 +115,8 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(render_sections(sections()))
             yield Static(
                 Text(
-                    "Import a file from the shell: prospectr import FILE (--dry-run first). "
-                    "Esc closes.",
+                    "i imports a CSV, vCard or JSON file (Enter previews it, ctrl+s imports);"
+                    " from the shell: prospectr import FILE. Esc closes.",
                     style="dim",
                 ),
                 id="help-foot",
