@@ -59,6 +59,7 @@ Examples:
   prospectr import contacts.vcf --dry-run
   prospectr import contacts.vcf --tag phone
   prospectr import ~/exports/webform.csv --source website
+  curl -s https://example.org/form.csv | prospectr import - --source website
   prospectr import leads.csv --map "Mobile=phone" --map "Gender=custom" --dayfirst
   prospectr import undo 7
 """
@@ -67,7 +68,11 @@ Examples:
 @app.command("import", help=IMPORT_HELP)
 def import_command(
     target: Annotated[
-        str, typer.Argument(metavar="FILE|undo|list", help="A file to import, or undo / list.")
+        str,
+        typer.Argument(
+            metavar="FILE|undo|list",
+            help="A file to import (- for standard input), or undo / list.",
+        ),
     ],
     batch: Annotated[
         str | None, typer.Argument(metavar="[BATCH]", help="With undo: the batch id.")
@@ -145,29 +150,58 @@ def import_command(
     )
     from prospectr.domain.importer import ImportOptions, import_file
 
-    path = Path(target).expanduser()
-    options = ImportOptions(
-        source=source,
-        tags=list(tag or []),
-        on_duplicate=on_duplicate.strip().lower(),
-        mapping=list(mapping or []),
-        encoding=encoding,
-        format={"vcf": "vcard"}.get(fmt or "", fmt),
-        date_order="dayfirst" if dayfirst else "monthfirst" if monthfirst else None,
-        delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
-        dry_run=dry_run,
-    )
-    rejects_path = (rejects or default_rejects_path(path)).expanduser()
-    guarded(lambda: check_rejects_path(rejects_path, source=path, database=_db_file()))
-    with _progress() as tick, unit(write=not dry_run) as s:
-        report = import_file(s, path, options, now=now(), today=today(), progress=tick)
-        finish_rejects(report, rejects_path)
-    if dry_run or report.nothing_to_import:
-        discard_new_database()  # nothing was written: not even a new empty file
-    if json_out:
-        print_json(report.as_dict())
-    else:
-        _print_report(report)
+    with _input_file(target) as path:
+        rejects = rejects or (Path(STDIN_REJECTS) if target == "-" else None)
+        options = ImportOptions(
+            source=source,
+            tags=list(tag or []),
+            on_duplicate=on_duplicate.strip().lower(),
+            mapping=list(mapping or []),
+            encoding=encoding,
+            format={"vcf": "vcard"}.get(fmt or "", fmt),
+            date_order="dayfirst" if dayfirst else "monthfirst" if monthfirst else None,
+            delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
+            dry_run=dry_run,
+            label="stdin" if target == "-" else None,
+        )
+        rejects_path = (rejects or default_rejects_path(path)).expanduser()
+        guarded(lambda: check_rejects_path(rejects_path, source=path, database=_db_file()))
+        with _progress() as tick, unit(write=not dry_run) as s:
+            report = import_file(s, path, options, now=now(), today=today(), progress=tick)
+            finish_rejects(report, rejects_path)
+        if dry_run or report.nothing_to_import:
+            discard_new_database()  # nothing was written: not even a new empty file
+        if json_out:
+            print_json(report.as_dict())
+        else:
+            _print_report(report)
+
+
+# Where the rejects of an import read from standard input go, unless --rejects says.
+STDIN_REJECTS = "stdin.rejects.csv"
+
+
+@contextmanager
+def _input_file(target: str) -> Iterator[Path]:
+    """The file to import; ``-`` is standard input, kept in a private temporary file.
+
+    The import reads a file (it decides the format and encoding from the bytes),
+    so standard input is saved first and removed afterwards, whatever happens.
+    """
+    if target != "-":
+        yield Path(target).expanduser()
+        return
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="prospectr-import-"))  # 0700
+    try:
+        path = folder / "stdin"
+        with open_private(path, binary=True) as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _db_file() -> Path | None:

@@ -78,6 +78,9 @@ class ImportOptions:
     date_order: str | None = None
     delimiter: str | None = None
     dry_run: bool = False
+    # What the summary and the batch call the input when it is not the file's
+    # path (standard input, saved to a temporary file first).
+    label: str | None = None
 
 
 def import_file(
@@ -134,7 +137,7 @@ def _import(
     if source.format == "csv" and options.format is None:
         _read_rejected_cards(source)
     report = ImportReport(
-        path=str(path),
+        path=options.label or str(path),
         format=source.format,
         encoding=source.encoding,
         dry_run=options.dry_run,

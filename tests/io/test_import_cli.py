@@ -436,3 +436,25 @@ def test_a_wrong_encoding_gives_a_short_error(cli: Cli, tmp_path: Path) -> None:
         "…); map them with --map 'Column=field' (or is the --encoding wrong?)\n"
     )
     assert len(result.stderr) < 200
+
+
+def test_import_from_standard_input(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = "Name,Email\nTrần Thảo,thao@example.vn\nBad,bad@@example\n"
+    result = cli("import", "-", "--tag", "piped", input=data)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "imported 1, merged 0, skipped 0, rejected 1 (2 records) - batch #1",
+        "rejected: 1 invalid email (written to stdin.rejects.csv)",
+    ]
+    assert (
+        (tmp_path / "stdin.rejects.csv")
+        .read_text(encoding="utf-8-sig")
+        .startswith("line,reason,Name,Email\n3,")
+    )
+    assert cli("import", "list").stdout.split("  ")[2] == "stdin (csv)"
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Иван Петров\r\nEND:VCARD\r\n"
+    dry = cli("import", "-", "--dry-run", input=card)
+    assert dry.stdout.startswith("dry run: nothing was written (stdin: vcard, utf-8)\n")
