@@ -23,10 +23,16 @@ from prospectr import domain
 from prospectr.domain.search import LeadQuery, LeadRow
 from prospectr.errors import NotFound, ProspectrError
 from prospectr.tui.screens.base import NavBar, ProspectrScreen
-from prospectr.tui.screens.lead_actions import LeadActions, lead_bindings
+from prospectr.tui.screens.lead_actions import lead_bindings
+from prospectr.tui.screens.leads import LeadHints
+from prospectr.tui.widgets.lead_table import StopOptionList
 from prospectr.tui.widgets.text import TEMPERATURE_LABEL, TEMPERATURE_STYLE, lit
 
 COLUMN_LIMIT = 200
+# The narrowest a stage column gets (cells); below it the board scrolls sideways.
+COLUMN_MIN = 18
+# The gap after each column (its right margin in app.tcss).
+COLUMN_GAP = 1
 
 
 @dataclass
@@ -39,7 +45,7 @@ class BoardColumnData:
     rows: list[LeadRow]
 
 
-class BoardList(OptionList):
+class BoardList(StopOptionList):
     """A column's leads: a click highlights (and focuses); a double click opens."""
 
     async def _on_click(self, event: events.Click) -> None:
@@ -96,7 +102,33 @@ class BoardColumn(Vertical):
         options.border_subtitle = f"+{hidden:,} more" if hidden > 0 else ""
 
 
-class BoardScreen(LeadActions, ProspectrScreen):
+class BoardScroll(HorizontalScroll, inherit_bindings=False):
+    """The row of stage columns.
+
+    It takes no keys (left and right switch columns, see BoardScreen) and sizes
+    its columns: they share the width when they all fit at ``COLUMN_MIN``;
+    otherwise as many as fit are shown whole, each as wide as the view allows,
+    and the board scrolls to the focused one.
+    """
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Give the columns the width the view allows (see the class)."""
+        columns = list(self.query_children(BoardColumn))
+        if not columns:
+            return
+        room = self.scrollable_content_region.width
+        per_view = max(1, room // (COLUMN_MIN + COLUMN_GAP))
+        width: int | str = "1fr"
+        if per_view < len(columns):
+            width = max(COLUMN_MIN, room // per_view - COLUMN_GAP)
+        for column in columns:
+            column.styles.width = width
+
+
+class BoardScreen(LeadHints, ProspectrScreen):
     """Kanban over the open stages; keys and clicks move leads."""
 
     MODE = "board"
@@ -119,7 +151,7 @@ class BoardScreen(LeadActions, ProspectrScreen):
 
     def compose(self) -> ComposeResult:
         yield NavBar("board")
-        yield HorizontalScroll(id="board")
+        yield BoardScroll(id="board")
         yield Footer(compact=True)
 
     def reload(self) -> None:
@@ -165,7 +197,7 @@ class BoardScreen(LeadActions, ProspectrScreen):
             self._wanted = None
         if follow is not None and any(c.stage_id == follow[1] for c in columns):
             self._follow = follow
-        board = self.query_one("#board", HorizontalScroll)
+        board = self.query_one("#board", BoardScroll)
         existing = list(board.query(BoardColumn))
         same = [c.data.stage_id for c in existing] == [c.stage_id for c in columns]
         self.columns = columns
@@ -181,6 +213,7 @@ class BoardScreen(LeadActions, ProspectrScreen):
             self.call_after_refresh(self._after_mount, widgets, focus_index)
 
     def _after_mount(self, widgets: list[BoardColumn], focus_index: int) -> None:
+        self.query_one("#board", BoardScroll).fit_columns()
         for widget in widgets:
             widget.update(widget.data)
         if widgets:

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from prospectr.db import translate_db_error
 from prospectr.errors import DuplicateLead, ProspectrError
 from prospectr.tui.screens.base import text_input
+from prospectr.tui.screens.confirm import ConfirmScreen
 from prospectr.tui.widgets.text import lit
 
 
@@ -75,6 +76,8 @@ class FormScreen(ModalScreen[Any]):
         self.intro = intro
         self.focus_key = focus
         self.duplicate_id: int | None = None
+        # The values the form opened with: Escape asks before throwing changes away.
+        self.initial: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
@@ -111,6 +114,7 @@ class FormScreen(ModalScreen[Any]):
     def on_mount(self) -> None:
         self.query_one("#open-existing").display = False
         self.query_one("#force").display = False
+        self.initial = self.values()
         for field in self.fields:
             if field.check and field.value:
                 self._check(field, field.value)
@@ -181,8 +185,22 @@ class FormScreen(ModalScreen[Any]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
+    @property
+    def changed(self) -> bool:
+        """True when a field differs from the value the form opened with."""
+        return self.values() != self.initial
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close without saving; ask first when something was typed or chosen."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard changes?", yes="Discard"), answered)
 
     def action_save(self) -> None:
         self._run(force=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
@@ -26,13 +27,67 @@ from prospectr.tui.widgets.text import lit
 SORT_CYCLE = ("name", "company", "stage", "followup", "source", "last-contact", "created")
 # Wait this long after a keystroke before querying, so a burst of typing runs one query.
 DEBOUNCE_S = 0.03
+# The table's line when a search or filter matches nothing.
+NO_MATCH = "no leads match: Esc clears the search and filters"
+# What a lead action says when there is no lead at all.
+NO_LEADS = "no leads yet: press a to add one"
+# How long a hint stays on screen; the same hint is not shown again meanwhile.
+HINT_S = 4.0
+# Per app: each hint on screen and when it goes (monotonic seconds).
+_shown_hints: WeakKeyDictionary[Any, dict[str, float]] = WeakKeyDictionary()
+
+
+class LeadHints(LeadActions):
+    """Lead actions that say once, never in a stack, why nothing happened.
+
+    With no lead under the cursor the actions warn; a key pressed again (or
+    another action key) while that warning is still up adds no second one, and
+    an empty database gets the way out instead: press a.
+    """
+
+    # Overrides LeadActions._lead_id (which warns on every key).
+    def _lead_id(self) -> int | None:
+        lead_id = self.current_lead_id()
+        if lead_id is None:
+            self.hint_no_lead()
+        return lead_id
+
+    def any_leads(self) -> bool:
+        """True when the database holds a lead (or cannot be read: no hint then)."""
+        app = self._app
+
+        def count() -> int:
+            with app.unit(write=False) as s:
+                return domain.count_matching(s, LeadQuery(), today=app.today())
+
+        found = app.guard(count)
+        return found is None or found > 0
+
+    def hint_no_lead(self, message: str = "no lead selected") -> None:
+        """Warn that no lead is at hand (or that there is none yet)."""
+        self.hint(message if self.any_leads() else NO_LEADS)
+
+    def hint(self, message: str) -> None:
+        """A warning toast, unless the same one is still showing."""
+        now = time.monotonic()
+        shown = _shown_hints.setdefault(self._app, {})
+        if shown.get(message, 0.0) > now:
+            return
+        shown[message] = now + HINT_S
+        self._app.notify(message, severity="warning", markup=False, timeout=HINT_S)
+
+
+def narrowed(query: LeadQuery) -> bool:
+    """True when a search or a filter narrows the list (the sort does not)."""
+    bare = replace(query, text=query.text.strip(), sort="name", descending=False)
+    return bare != LeadQuery()
 
 
 class Welcome(Static, can_focus=True):
     """The first-run note; focusable so that single-letter keys reach the app."""
 
 
-class LeadsScreen(LeadActions, ProspectrScreen):
+class LeadsScreen(LeadHints, ProspectrScreen):
     """Every lead, a page at a time; Enter opens one."""
 
     MODE = "leads"
@@ -116,6 +171,7 @@ class LeadsScreen(LeadActions, ProspectrScreen):
         total = len(rows)
         if keep_cursor and total == PAGE:
             total = max(total, table.total)  # until the count arrives
+        table.set_empty_text(NO_MATCH if narrowed(query) else "")
         table.reset(self._loader(query), rows, total, keep_cursor=keep_cursor)
         self.shown = query
 
@@ -267,6 +323,11 @@ class LeadsScreen(LeadActions, ProspectrScreen):
     def current_lead_id(self) -> int | None:
         row = self.query_one(LeadTable).current
         return row.id if row else None
+
+    def any_leads(self) -> bool:
+        if self.total_leads is not None:
+            return self.total_leads > 0
+        return super().any_leads()
 
     def after_change(self) -> None:
         self.reload()

@@ -16,7 +16,9 @@ from prospectr import domain
 from prospectr.domain.reminders import Agenda
 from prospectr.errors import ProspectrError
 from prospectr.tui.screens.base import NavBar, ProspectrScreen
-from prospectr.tui.screens.lead_actions import LeadActions, lead_bindings
+from prospectr.tui.screens.lead_actions import lead_bindings
+from prospectr.tui.screens.leads import LeadHints
+from prospectr.tui.widgets.lead_table import StopOptionList
 from prospectr.tui.widgets.text import lit
 
 NAME_WIDTH = 24
@@ -30,15 +32,30 @@ def _row(when: str, name: str, detail: Text | str = "", style: str = "") -> Text
     return line
 
 
-def _header(title: str, count: int) -> Option:
-    return Option(Text.assemble((title, "bold underline"), (f"  {count}", "dim")), disabled=True)
+def _header(a: Agenda, section: str, title: str) -> Option:
+    """A section title with how many items it has in all (its list may be cut)."""
+    total = a.totals.get(section, len(getattr(a, section)))
+    return Option(Text.assemble((title, "bold underline"), (f"  {total:,}", "dim")), disabled=True)
+
+
+def _more(a: Agenda, section: str) -> list[Option]:
+    """A note under a cut section: how many items are not listed, and where to see them."""
+    hidden = a.more(section)
+    if not hidden:
+        return []
+    note = Text(f"{'':<11}… and {hidden:,} more: press 2 for the list", style="dim italic")
+    return [Option(note, disabled=True)]
 
 
 def agenda_options(a: Agenda) -> list[Option]:
-    """The agenda as list options; ids say what each line is (b/f/h, ids)."""
+    """The agenda as list options; ids say what each line is (b/f/h, ids).
+
+    Each section title shows the section's total; a section cut short ends with
+    a note saying how many more there are.
+    """
     options: list[Option] = []
     if a.overdue:
-        options.append(_header("Overdue follow-ups", len(a.overdue)))
+        options.append(_header(a, "overdue", "Overdue follow-ups"))
         for f, lead in a.overdue:
             late = (a.today - f.due).days
             detail = lit(f.text or "follow up")
@@ -49,8 +66,9 @@ def agenda_options(a: Agenda) -> list[Option]:
                     id=f"f:{f.id}:{lead.id}",
                 )
             )
+        options.extend(_more(a, "overdue"))
     if a.due_today:
-        options.append(_header("Due today", len(a.due_today)))
+        options.append(_header(a, "due_today", "Due today"))
         for f, lead in a.due_today:
             options.append(
                 Option(
@@ -58,8 +76,9 @@ def agenda_options(a: Agenda) -> list[Option]:
                     id=f"f:{f.id}:{lead.id}",
                 )
             )
+        options.extend(_more(a, "due_today"))
     if a.birthdays:
-        options.append(_header("Birthdays", len(a.birthdays)))
+        options.append(_header(a, "birthdays", "Birthdays"))
         for i, b in enumerate(a.birthdays):
             when = "today" if b.in_days == 0 else b.on.strftime("%a %d %b")
             detail = Text(f"turns {b.turns}" if b.turns else "", style="bold magenta")
@@ -69,8 +88,9 @@ def agenda_options(a: Agenda) -> list[Option]:
                     f"{gap}in {b.in_days} day{'s' if b.in_days != 1 else ''}", style="dim"
                 )
             options.append(Option(_row(when, b.name, detail), id=f"b:{b.lead_id}:{i}"))
+        options.extend(_more(a, "birthdays"))
     if a.hot:
-        options.append(_header("Hot, no next step", len(a.hot)))
+        options.append(_header(a, "hot", "Hot, no next step"))
         for lead in a.hot:
             options.append(
                 Option(
@@ -78,10 +98,11 @@ def agenda_options(a: Agenda) -> list[Option]:
                     id=f"h:{lead.id}",
                 )
             )
+        options.extend(_more(a, "hot"))
     return options
 
 
-class TodayScreen(LeadActions, ProspectrScreen):
+class TodayScreen(LeadHints, ProspectrScreen):
     """What needs attention now; x marks a follow-up done, z snoozes it."""
 
     MODE = "today"
@@ -101,7 +122,7 @@ class TodayScreen(LeadActions, ProspectrScreen):
     def compose(self) -> ComposeResult:
         yield NavBar("today")
         yield Static("", id="today-title")
-        yield OptionList(id="today-list")
+        yield StopOptionList(id="today-list")
         yield Static("", id="today-empty")
         yield Footer(compact=True)
 
@@ -133,17 +154,11 @@ class TodayScreen(LeadActions, ProspectrScreen):
 
     def _show(self, a: Agenda) -> None:
         self.agenda = a
-        options = self.query_one(OptionList)
+        options = self.query_one(StopOptionList)
         keep = options.highlighted
         options.clear_options()
         options.add_options(agenda_options(a))
-        if options.option_count:
-            options.highlighted = min(keep or 0, options.option_count - 1)
-            if (
-                options.highlighted is not None
-                and options.get_option_at_index(options.highlighted).disabled
-            ):
-                options.action_cursor_down()
+        options.highlight_nearest(keep or 0)
         self.query_one("#today-title", Static).update(
             Text.assemble(("Today ", "bold"), a.today.strftime("%A %d %B %Y"))
         )
@@ -187,7 +202,7 @@ class TodayScreen(LeadActions, ProspectrScreen):
     def _followup_id(self) -> int | None:
         current = self._current()
         if current is None or current[0] != "f":
-            self.papp.notify("highlight a follow-up first", severity="warning", markup=False)
+            self.hint_no_lead("highlight a follow-up first")
             return None
         return current[1][0]
 

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import OptionList
 
 from prospectr.domain.search import LeadRow
 from prospectr.tui.widgets.text import TEMPERATURE_LABEL, TEMPERATURE_STYLE, day, safe
@@ -29,6 +30,51 @@ from prospectr.tui.widgets.text import TEMPERATURE_LABEL, TEMPERATURE_STYLE, day
 PAGE = 100
 
 Loader = Callable[[int, int], list[LeadRow]]
+
+
+class StopOptionList(OptionList):
+    """An option list whose cursor stops at the first and last lines (it never wraps).
+
+    Textual's list jumps from the last option to the first on down (and back on
+    up): on a list of things to act on, a key pressed once too often would then
+    act on the wrong one. Here the cursor stays put at either end, as in the
+    lead table; a disabled line past the end (a note) is scrolled into view.
+    """
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def _step(self, direction: int) -> None:
+        if self.highlighted is None:
+            self.highlight_nearest(0 if direction > 0 else self.option_count - 1)
+            return
+        index = self.highlighted + direction
+        while 0 <= index < self.option_count:
+            if not self.get_option_at_index(index).disabled:
+                self.highlighted = index
+                return
+            index += direction
+        # At an end: show the lines past it (a section title, a "more" note).
+        if direction > 0:
+            self.scroll_end(animate=False)
+        else:
+            self.scroll_home(animate=False)
+
+    def highlight_nearest(self, index: int) -> None:
+        """Highlight the enabled option at ``index``, else the next one, else the one before."""
+        count = self.option_count
+        if not count:
+            return
+        index = max(0, min(index, count - 1))
+        after = range(index, count)
+        before = range(index - 1, -1, -1)
+        for i in (*after, *before):
+            if not self.get_option_at_index(i).disabled:
+                self.highlighted = i
+                return
 
 
 @dataclass(frozen=True)
@@ -107,6 +153,7 @@ class LeadTable(ScrollView, can_focus=True):
         "lead-table--cursor",
         "lead-table--sorted",
         "lead-table--overdue",
+        "lead-table--empty",
     }
 
     DEFAULT_CSS = """
@@ -123,6 +170,7 @@ class LeadTable(ScrollView, can_focus=True):
         color: $block-cursor-foreground;
     }
     LeadTable > .lead-table--overdue { color: $error; }
+    LeadTable > .lead-table--empty { color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -170,6 +218,8 @@ class LeadTable(ScrollView, can_focus=True):
         self._generation = 0
         # The result generation last drawn (the benchmark waits for it).
         self.painted = 0
+        # A line shown under the titles when no row matches (literal text).
+        self.empty_text = ""
 
     # --- data ------------------------------------------------------------------
 
@@ -189,6 +239,12 @@ class LeadTable(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False)
             self.cursor = 0
         self.refresh()
+
+    def set_empty_text(self, text: str) -> None:
+        """The line to show when no row matches ("" for none)."""
+        if text != self.empty_text:
+            self.empty_text = text
+            self.refresh()
 
     def set_total(self, total: int) -> None:
         """The row count arrived after the first page."""
@@ -323,6 +379,9 @@ class LeadTable(ScrollView, can_focus=True):
                 width, base + header
             )
         index = round(self.scroll_y) + y - 1
+        if index == 0 and not self.total and self.empty_text:
+            note = base + self.get_component_rich_style("lead-table--empty")
+            return self._line([Text(safe(self.empty_text))], [width], note)
         if index >= self.total:
             return Strip.blank(width, base)
         row = self.row_at(index)
