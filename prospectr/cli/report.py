@@ -167,9 +167,11 @@ def run(sections: Sequence[str], opts: Options) -> None:
     elif opts.csv:
         write_csv(report.sections, labelled=len(sections) > 1)
     else:
+        from prospectr.report_fit import Fitted
         from prospectr.report_view import render_report
 
-        console().print(render_report(report, limit=limit or None))
+        # Fitted to the terminal: bars shrink or go before any number is cut.
+        console().print(Fitted(render_report(report, limit=limit or None)))
 
 
 def write_csv(sections: dict[str, Any], *, labelled: bool) -> None:

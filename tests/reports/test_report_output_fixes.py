@@ -109,7 +109,12 @@ def test_columns_still_sets_the_width_of_piped_output(
     monkeypatch.setenv("COLUMNS", "60")
     lines = _ok(cli, "report", "sources").splitlines()
     assert max(len(line) for line in lines) == 60
-    assert "…" in lines[-1]
+    # Fitted to 60 columns: the long source name wraps onto more lines, whole.
+    names = [line.split("  ")[0].strip() for line in lines[-5:]]
+    assert " ".join(n for n in names if n.isalnum() or " " in n).endswith(
+        "facebook ads autumn campaign 2026"
+    )
+    assert ["facebook", "1", "0", "0", "0.0%", "0.00", "-"] in [line.split() for line in lines]
 
 
 def test_a_period_in_december_written_without_years(
@@ -150,3 +155,24 @@ def test_one_lead_is_counted_in_the_singular(cli: Cli) -> None:
     out = _ok(cli, "report", "funnel", "lost")
     assert "Funnel  1 lead; reached = that stage or later" in out
     assert "Lost reasons  1 lead now lost" in out
+
+
+def test_a_narrow_terminal_keeps_every_number_whole(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(3):
+        _ok(cli, "add", f"Khách {i}", "-s", "referral")
+    _ok(cli, "sale", "1", "1234567.89")
+    wide = _ok(cli, "report", "sources")
+    assert "█" in wide  # at 120 columns the bars are drawn
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = _ok(cli, "report", "sources")
+    assert max(len(line) for line in narrow.splitlines()) == 60
+    assert "█" not in narrow  # the bars went first
+    assert "referral      3       1     1   33.3%   1,234,567.89       0" in narrow
+    monkeypatch.setenv("COLUMNS", "50")
+    narrower = _ok(cli, "report", "sources").splitlines()
+    assert max(len(line) for line in narrower) <= 50
+    # Columns that cannot fit are left out and named; the others stay whole.
+    assert ["referral", "3", "1", "1", "33.3%"] in [line.split() for line in narrower]
+    assert narrower[-1] == "(too narrow for: revenue, days to sale)"
