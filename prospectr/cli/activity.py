@@ -5,10 +5,13 @@ annotations`` the ``Annotated`` hints are objects already, not strings to evalua
 which keeps start-up quick.
 """
 
+import re
 from datetime import datetime, time
+from functools import partial
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from prospectr import domain
 from prospectr.cli.app import (
@@ -18,6 +21,7 @@ from prospectr.cli.app import (
     console,
     echo,
     fail,
+    guarded,
     now,
     print_json,
     today,
@@ -25,20 +29,79 @@ from prospectr.cli.app import (
     warn,
 )
 from prospectr.cli.leads import LeadArg
+from prospectr.domain.text import plural
+
+LeadOrDelete = Annotated[
+    str,
+    typer.Argument(
+        metavar="LEAD",
+        help="Lead id (12 or #12) or a unique part of its name; or 'delete' (see above).",
+    ),
+]
+
+# A lead named "delete" is named by its id: ``note``, ``log`` and ``sale`` read
+# ``delete ID`` as taking back an entry (as ``import undo`` reads "undo").
+DELETE = "delete"
+
+
+def _id(text: str, what: str) -> int:
+    """The number in ``7`` or ``#7``; a usage error (exit 2) otherwise."""
+    raw = text.strip().removeprefix("#")
+    if not (raw.isascii() and raw.isdigit()):
+        fail(f"not a {what} id: {text!r}", 2)
+    return int(raw)
+
+
+def _one_id(args: list[str] | None, what: str, usage: str) -> int:
+    """The single id after ``delete``."""
+    if not args or len(args) != 1:
+        fail(f"usage: {usage} (a lead named 'delete': use its id)", 2)
+    return _id(args[0], what)
+
+
+def _gist(text: str, width: int = 60) -> str:
+    """The first line of a note, cut to ``width`` characters."""
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _delete_interaction(interaction_id: int) -> None:
+    """``note delete ID`` / ``log delete ID``: one line saying what went."""
+    with unit() as s:
+        gone = domain.delete_interaction(s, domain.get_interaction(s, interaction_id), now=now())
+        item, lead = gone.item, gone.lead
+        label = domain.display_name(lead)
+    text = f"  {_gist(item.text)}" if item.text else ""
+    line = f"{item.kind} #{item.id} deleted from #{lead.id}  {label}: {item.at.date()}{text}"
+    if gone.last_contact_changed:
+        last = lead.last_contact_at
+        line += f"; last contact now {last.date()}" if last else "; no contact left"
+    echo(line)
 
 
 @app.command("note")
 def note(
-    lead: LeadArg,
+    lead: LeadOrDelete,
     text: Annotated[
-        list[str], typer.Argument(metavar="TEXT...", help="What was said (quotes optional).")
+        list[str],
+        typer.Argument(
+            metavar="TEXT...", help="What was said (quotes optional); with delete, the id."
+        ),
     ],
 ) -> None:
-    """Add a note to a lead: what they said, their questions and concerns.
+    """Add a note to a lead: what they said, their questions and concerns (or delete one).
+
+    'note delete ID' deletes a note or a logged contact by the id 'show' gives it;
+    the lead's last contact and search follow.
 
     \b
-    Example: prospectr note maria "asked about gluten-free options"
+    Examples:
+      prospectr note maria "asked about gluten-free options"
+      prospectr note delete 7
     """
+    if lead == DELETE:
+        _delete_interaction(_one_id(text, "note", "prospectr note delete ID"))
+        return
     with unit() as s:
         found = domain.resolve_lead(s, lead)
         item = domain.log_interaction(s, found, text=" ".join(text), at=now(), kind="note")
@@ -48,26 +111,39 @@ def note(
 
 @app.command("log")
 def log(
-    lead: LeadArg,
+    lead: LeadOrDelete,
     text: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[TEXT]...", help="What happened (optional; quotes optional)."),
+        typer.Argument(
+            metavar="[TEXT]...",
+            help="What happened (optional; quotes optional); with delete, the id.",
+        ),
     ] = None,
     kind: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--kind", "-k", help="call, sms, chat, email, social or meeting (default call)."
         ),
-    ] = "call",
+    ] = None,
     at: Annotated[
         str | None, typer.Option("--at", help="When (default now): yesterday, 2026-11-20, -3d.")
     ] = None,
 ) -> None:
-    """Log a contact with a lead (call, sms, chat, email, social, meeting).
+    """Log a contact with a lead (call, sms, chat, email, social, meeting), or delete one.
+
+    'log delete ID' deletes a logged contact or a note by the id 'show' gives it;
+    the lead's last contact goes back to the contact before it.
 
     \b
-    Example: prospectr log maria "no answer, try Friday" --kind call --at yesterday
+    Examples:
+      prospectr log maria "no answer, try Friday" --kind call --at yesterday
+      prospectr log delete 9
     """
+    if lead == DELETE:
+        if kind is not None or at is not None:
+            fail("--kind and --at go with a new contact, not with delete", 2)
+        _delete_interaction(_one_id(text, "contact", "prospectr log delete ID"))
+        return
     with unit() as s:
         when = now()
         if at is not None:
@@ -76,10 +152,15 @@ def log(
                 when = datetime.combine(day, time(0, 0))
         found = domain.resolve_lead(s, lead)
         item = domain.log_interaction(
-            s, found, text=" ".join(text or []), at=when, kind=kind, now=now()
+            s,
+            found,
+            text=" ".join(text or []),
+            at=when,
+            kind="call" if kind is None else kind,
+            now=now(),
         )
         label = domain.display_name(found)
-    echo(f"{item.kind} logged on #{found.id}  {label}  ({item.at.date().isoformat()})")
+    echo(f"{item.kind} #{item.id} logged on #{found.id}  {label}  ({item.at.date().isoformat()})")
 
 
 # --- follow-ups -------------------------------------------------------------------
@@ -92,14 +173,20 @@ followup_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(followup_app, name="followup")
+
+
+@followup_app.callback(
+    invoke_without_command=True,
+    no_args_is_help=False,
+    epilog="Without a command: the same as 'prospectr followup list'.",
+)
+def _followup_default(ctx: typer.Context) -> None:
+    from prospectr.cli.app import run_default
+
+    run_default(ctx, "list")
+
+
 FollowupArg = Annotated[str, typer.Argument(metavar="ID", help="Follow-up id (3 or #3).")]
-
-
-def _followup_id(text: str) -> int:
-    raw = text.strip().removeprefix("#")
-    if not raw.isdigit():
-        fail(f"not a follow-up id: {text!r}", 2)
-    return int(raw)
 
 
 @followup_app.command("add")
@@ -134,7 +221,7 @@ def followup_done(followup: FollowupArg) -> None:
     \b
     Example: prospectr followup done 3
     """
-    fid = _followup_id(followup)
+    fid = _id(followup, "follow-up")
     with unit() as s:
         item = domain.complete_followup(s, domain.get_followup(s, fid), now=now())
     echo(f"follow-up #{item.id} done")
@@ -152,13 +239,34 @@ def followup_snooze(
     \b
     Example: prospectr followup snooze 3 +1w
     """
-    fid = _followup_id(followup)
+    fid = _id(followup, "follow-up")
     with unit() as s:
         day = domain.parse_date(until, today())
         item = domain.snooze_followup(s, domain.get_followup(s, fid), until=day, now=now())
     echo(f"follow-up #{item.id} now due {item.due.isoformat()}")
     if note := domain.overdue_note(item.due, today()):
         warn(note)
+
+
+@followup_app.command("cancel")
+def followup_cancel(followup: FollowupArg) -> None:
+    """Cancel an open follow-up set by mistake or no longer wanted (it is deleted).
+
+    \b
+    Example: prospectr followup cancel 3
+    """
+    fid = _id(followup, "follow-up")
+    with unit() as s:
+        gone = domain.cancel_followup(s, domain.get_followup(s, fid), now=now())
+        item, lead = gone.item, gone.lead
+        label = domain.display_name(lead)
+    text = f"  {_gist(item.text)}" if item.text else ""
+    echo(f"follow-up #{item.id} cancelled for #{lead.id}  {label}: {item.due.isoformat()}{text}")
+    if gone.needs_followup:
+        warn(
+            f"#{lead.id}  {label} is in {gone.stage.name} with no follow-up left:"
+            f" add one with 'prospectr followup add {lead.id} DATE'"
+        )
 
 
 @followup_app.command("list")
@@ -205,22 +313,61 @@ def _followup_dict(item: Any, lead: Any, day: Any) -> dict[str, Any]:
 # --- sales ------------------------------------------------------------------------
 
 
-@app.command("sale")
+# A minus sign makes "-5" look like an option to the parser.
+_NEGATIVE = re.compile(r"-[\d.,]")
+
+
+class _SaleCommand(TyperCommand):
+    """``sale``: an amount typed with a minus gets the amount's error, not "No such option"."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except typer.TyperException as exc:  # "No such option: -5" (Click's NoSuchOption)
+            option = getattr(exc, "option_name", None)
+            if isinstance(option, str) and DELETE not in given:
+                for arg in given:
+                    if _NEGATIVE.match(arg) and arg.startswith(option):
+                        guarded(partial(domain.parse_amount, arg))  # exits with its error
+            raise
+
+
+@app.command("sale", cls=_SaleCommand)
 def sale(
-    lead: LeadArg,
+    lead: LeadOrDelete,
     amount: Annotated[
-        str, typer.Argument(metavar="AMOUNT", help="Amount, exact to the cent: 150, 1250.50.")
+        str,
+        typer.Argument(
+            metavar="AMOUNT",
+            help="Amount, exact to the cent: 150, 1250.50, or with a decimal comma"
+            " 1250,50; with delete, the sale id.",
+        ),
     ],
     on: Annotated[
         str | None, typer.Option("--date", help="Date of the sale (default today).")
     ] = None,
-    description: Annotated[str, typer.Option("--description", "-d", help="What they bought.")] = "",
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", help="What they bought.")
+    ] = None,
 ) -> None:
     """Record a sale; the first makes a customer (moved to won), the next a repeat customer.
 
+    The amount may use a decimal comma (12,50) or point (12.50) and group
+    thousands in threes (1,234.50, 1.234,50, 1 234,50). 'sale delete ID' deletes
+    a sale recorded by mistake (the id 'sale' and 'show' give); the lead keeps
+    its stage.
+
     \b
-    Example: prospectr sale maria 1500 -d "3 cakes for December" --date yesterday
+    Examples:
+      prospectr sale maria 1500 -d "3 cakes for December" --date yesterday
+      prospectr sale delete 8
     """
+    if lead == DELETE:
+        if on is not None or description is not None:
+            fail("--date and --description go with a new sale, not with delete", 2)
+        _delete_sale(_id(amount, "sale"))
+        return
     from prospectr.domain.activity import sale_count
     from prospectr.models import Stage
 
@@ -229,18 +376,36 @@ def sale(
         found = domain.resolve_lead(s, lead)
         before = s.get(Stage, found.stage_id)
         item = domain.record_sale(
-            s, found, amount=amount, on=day, now=now(), description=description
+            s, found, amount=amount, on=day, now=now(), description=description or ""
         )
         after = s.get(Stage, found.stage_id)
         count = sale_count(s, found.id or 0)
         label = domain.display_name(found)
-    what = f"  {item.description}" if item.description else ""
-    echo(f"sale #{item.id}: {domain.money(item.amount_cents)} on {item.date.isoformat()}{what}")
+    echo(f"sale #{item.id}: {_sale_text(item)}")
     status = domain.customer_status(count)
-    sales = "1 sale" if count == 1 else f"{count} sales"
-    echo(f"#{found.id}  {label} is a {status} ({sales})")
+    echo(f"#{found.id}  {label} is a {status} ({plural(count, 'sale')})")
     if before is not None and after is not None and before.id != after.id:
         echo(f"moved: {before.name} -> {after.name}")
+
+
+def _sale_text(item: Any) -> str:
+    what = f"  {item.description}" if item.description else ""
+    return f"{domain.money(item.amount_cents)} on {item.date.isoformat()}{what}"
+
+
+def _delete_sale(sale_id: int) -> None:
+    """``sale delete ID``: what went, and what the lead has left."""
+    with unit() as s:
+        gone = domain.delete_sale(s, domain.get_sale(s, sale_id), now=now())
+        lead = gone.lead
+        label = domain.display_name(lead)
+    left = plural(gone.sales_left, "sale") if gone.sales_left else "no sale"
+    echo(
+        f"sale #{gone.sale.id} deleted from #{lead.id}  {label}:"
+        f" {_sale_text(gone.sale)}  ({left} left)"
+    )
+    if gone.stays_won:
+        echo(f"the lead stays in {gone.stage.name}: move it if that was wrong")
 
 
 # --- today ------------------------------------------------------------------------

@@ -190,10 +190,12 @@ def lead_detail(detail: LeadDetail, *, today: date) -> RenderableType:
     parts.append(_heading("Timeline"))
     if detail.interactions:
         grid = Table.grid(padding=(0, 2))
-        for _ in range(3):
+        for _ in range(4):
             grid.add_column()
         for item in detail.interactions:
-            grid.add_row(Text(fmt_when(item.at)), Text(item.kind), literal(item.text))
+            grid.add_row(
+                Text(f"#{item.id}"), Text(fmt_when(item.at)), Text(item.kind), literal(item.text)
+            )
         parts.append(grid)
     else:
         parts.append(Text("nothing logged yet", style="dim"))
@@ -210,11 +212,12 @@ def lead_detail(detail: LeadDetail, *, today: date) -> RenderableType:
     parts.append(_heading("Sales"))
     if detail.sales:
         sales = Table.grid(padding=(0, 2))
-        for _ in range(3):
+        for _ in range(4):
             sales.add_column()
-        sales.columns[1].justify = "right"
+        sales.columns[2].justify = "right"
         for sale in detail.sales:
             sales.add_row(
+                Text(f"#{sale.id}"),
                 Text(sale.date.isoformat()),
                 Text(str(domain.money(sale.amount_cents))),
                 literal(sale.description),

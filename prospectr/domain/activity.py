@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+# The amount rules live in amounts.py; importable from here as before.
+from prospectr.domain.amounts import parse_amount as parse_amount
 from prospectr.domain.text import clean, fold, plural
 from prospectr.errors import InvalidInput, NotFound
-from prospectr.models import INTERACTION_KINDS, FollowUp, Interaction, Lead, Sale, Stage
+from prospectr.models import (
+    INTERACTION_KINDS,
+    FollowUp,
+    ImportItem,
+    Interaction,
+    Lead,
+    Sale,
+    Stage,
+)
 
 
 def log_interaction(
@@ -156,21 +167,6 @@ def due_followups(session: Session, *, today: date, days: int = 0) -> list[tuple
 # --- sales ------------------------------------------------------------------------
 
 
-def parse_amount(value: str | Decimal | int | float) -> Decimal:
-    """An exact amount with at most two decimals, not negative."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise InvalidInput(f"not an amount: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInput(f"not an amount: {value!r}")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput(f"amount has more than two decimals: {value!r}")
-    if amount >= Decimal("10000000000"):
-        raise InvalidInput(f"amount too large: {value!r}")
-    return amount.quantize(Decimal("0.01"))
-
-
 def record_sale(
     session: Session,
     lead: Lead,
@@ -235,3 +231,147 @@ def sale_count(session: Session, lead_id: int) -> int:
 def money(cents: int) -> Decimal:
     """Cents as an exact Decimal amount."""
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+# --- taking back a mistake --------------------------------------------------------
+#
+# A sale, note, logged contact or follow-up entered by mistake is removed, not
+# offset: reports count what is stored. Each removal is a change to its lead
+# (``updated_at``), so an import's undo sees that the lead changed since.
+
+
+@dataclass(frozen=True)
+class SaleRemoved:
+    """A deleted sale, its lead, and what the lead has left."""
+
+    sale: Sale
+    lead: Lead
+    sales_left: int
+    stage: Stage
+
+    @property
+    def stays_won(self) -> bool:
+        """The lead has no sale left but stays in its won stage (stages move only when asked)."""
+        return self.sales_left == 0 and self.stage.kind == "won"
+
+
+@dataclass(frozen=True)
+class InteractionRemoved:
+    """A deleted note or contact, and its lead with ``last_contact_at`` recomputed."""
+
+    item: Interaction
+    lead: Lead
+    last_contact_before: datetime | None
+
+    @property
+    def last_contact_changed(self) -> bool:
+        """The deleted entry was the lead's last contact."""
+        return self.lead.last_contact_at != self.last_contact_before
+
+
+@dataclass(frozen=True)
+class FollowUpCancelled:
+    """A cancelled (deleted) follow-up and its lead."""
+
+    item: FollowUp
+    lead: Lead
+    stage: Stage
+    # The lead's stage asks for a follow-up (not-now) and none is left open.
+    needs_followup: bool
+
+
+def get_sale(session: Session, sale_id: int) -> Sale:
+    """A sale by id. Raises NotFound."""
+    item = session.get(Sale, sale_id)
+    if item is None:
+        raise NotFound(f"no sale #{sale_id}")
+    return item
+
+
+def get_interaction(session: Session, interaction_id: int) -> Interaction:
+    """A note or logged contact by id. Raises NotFound."""
+    item = session.get(Interaction, interaction_id)
+    if item is None:
+        raise NotFound(f"no note or contact #{interaction_id}")
+    return item
+
+
+def delete_sale(session: Session, sale: Sale, *, now: datetime) -> SaleRemoved:
+    """Delete a sale. The lead keeps its stage, even when this was its last sale."""
+    lead = _lead_of(session, sale.lead_id)
+    session.delete(sale)
+    _touch(session, sale.lead_id, now)
+    session.flush()
+    return SaleRemoved(
+        sale=sale,
+        lead=lead,
+        sales_left=sale_count(session, sale.lead_id),
+        stage=_stage_of(session, lead),
+    )
+
+
+def delete_interaction(session: Session, item: Interaction, *, now: datetime) -> InteractionRemoved:
+    """Delete a note or logged contact; the lead's last contact and search text follow."""
+    from prospectr.domain.leads import refresh_search_text
+
+    lead = _lead_of(session, item.lead_id)
+    before = lead.last_contact_at
+    session.delete(item)
+    session.flush()
+    lead.last_contact_at = session.exec(
+        select(func.max(Interaction.at)).where(
+            col(Interaction.lead_id) == item.lead_id, col(Interaction.kind) != "note"
+        )
+    ).one()
+    refresh_search_text(session, lead)
+    lead.updated_at = max(lead.updated_at, now)
+    _forget_imported_note(session, item)
+    session.flush()
+    return InteractionRemoved(item=item, lead=lead, last_contact_before=before)
+
+
+def _forget_imported_note(session: Session, item: Interaction) -> None:
+    """Strike the note from the import snapshots that list it as added.
+
+    Undo deletes a batch's added notes by id; SQLite hands the id of a deleted
+    last row to the next one, so a stale id could name a newer note.
+    """
+    entries = session.exec(
+        select(ImportItem).where(
+            col(ImportItem.lead_id) == item.lead_id, col(ImportItem.action) == "updated"
+        )
+    )
+    for entry in entries:
+        before = entry.before or {}
+        added = before.get("notes_added") or []
+        if item.id in added:
+            entry.before = {**before, "notes_added": [n for n in added if n != item.id]}
+            session.add(entry)
+
+
+def cancel_followup(session: Session, item: FollowUp, *, now: datetime) -> FollowUpCancelled:
+    """Cancel an open follow-up: it is deleted, so no list, agenda or export shows it again.
+
+    A done follow-up is history and stays.
+    """
+    if item.done_at is not None:
+        raise InvalidInput(f"follow-up #{item.id} is already done")
+    lead = _lead_of(session, item.lead_id)
+    session.delete(item)
+    _touch(session, item.lead_id, now)
+    session.flush()
+    stage = _stage_of(session, lead)
+    needs = stage.requires_followup and not open_followups(session, item.lead_id)
+    return FollowUpCancelled(item=item, lead=lead, stage=stage, needs_followup=needs)
+
+
+def _lead_of(session: Session, lead_id: int) -> Lead:
+    lead = session.get(Lead, lead_id)
+    assert lead is not None  # the foreign key holds
+    return lead
+
+
+def _stage_of(session: Session, lead: Lead) -> Stage:
+    stage = session.get(Stage, lead.stage_id)
+    assert stage is not None  # the foreign key holds
+    return stage

@@ -51,9 +51,9 @@ def test_empty_note_is_refused(cli: Run, query: Any) -> None:
 @pytest.mark.usefixtures("leads")
 def test_log_kind_and_date(cli: Run, cli_json: Run) -> None:
     result = cli("log", "maria", "no answer", "--kind", "call", "--at", "yesterday")
-    assert result.stdout == "call logged on #1  Maria Santos  (2026-11-23)\n"
+    assert result.stdout == "call #1 logged on #1  Maria Santos  (2026-11-23)\n"
     assert cli("log", "nguyen", "-k", "meeting").stdout == (
-        "meeting logged on #2  Nguyễn Văn An  (2026-11-24)\n"
+        "meeting #2 logged on #2  Nguyễn Văn An  (2026-11-24)\n"
     )
     maria = cli_json("show", "1", "--json")
     assert maria["interactions"] == [
@@ -205,7 +205,7 @@ def test_followup_list_when_nothing_is_due(cli: Run) -> None:
 @pytest.mark.usefixtures("leads")
 def test_dates_without_a_year_are_in_the_past_for_what_happened(cli: Run, query: Any) -> None:
     assert cli("log", "maria", "met", "--at", "20 Nov").stdout == (
-        "call logged on #1  Maria Santos  (2026-11-20)\n"
+        "call #1 logged on #1  Maria Santos  (2026-11-20)\n"
     )
     assert cli("sale", "maria", "10", "--date", "12-01").stdout.startswith(
         "sale #1: 10.00 on 2025-12-01"

@@ -332,9 +332,9 @@ def test_show_every_section(cli: Run) -> None:
     assert "authority  unknown" in out
     assert "why: warm: 'yes' on budget, need; hot needs need, budget and timeline" in out
     assert "#1  2026-11-27  in 3 days  call back" in out
-    assert "2026-11-24 10:00  note  wants 3 cakes for December" in out
+    assert "#1  2026-11-24 10:00  note  wants 3 cakes for December" in out
     assert "2026-11-24 10:00  new -> won  sale" in out
-    assert "2026-11-24  150.00  3 cakes" in out
+    assert "#1  2026-11-24  150.00  3 cakes" in out
 
 
 @pytest.mark.usefixtures("people")
