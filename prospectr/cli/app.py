@@ -197,6 +197,21 @@ def _root(
         open_tui()
 
 
+def run_default(ctx: typer.Context, name: str) -> None:
+    """In a group's callback: with no command given, run its command ``name`` with its defaults.
+
+    ``prospectr stages`` is then ``prospectr stages list``; the group's help stays
+    on ``--help``.
+    """
+    group = ctx.command
+    if ctx.invoked_subcommand is None and isinstance(group, TyperGroup):
+        command = group.get_command(ctx, name)
+        if command is not None:
+            # As the group would run it: its own context, its options at their defaults.
+            with command.make_context(name, [], parent=ctx) as sub:
+                command.invoke(sub)
+
+
 def db_url() -> str:
     """The database URL for this invocation."""
     return config.resolve_db(state.db)

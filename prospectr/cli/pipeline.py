@@ -20,6 +20,7 @@ from prospectr.cli.app import (
     is_tty,
     now,
     print_json,
+    run_default,
     state,
     today,
     unit,
@@ -168,7 +169,8 @@ def move(
     if move.closed_followups:
         echo(f"closed {plural(move.closed_followups, 'open follow-up')}")
     if due is not None:
-        echo(f"follow-up on {due.isoformat()}")
+        was = f" (moved from {move.followup_was.isoformat()})" if move.followup_was else ""
+        echo(f"follow-up on {due.isoformat()}{was}")
         if note := domain.overdue_note(due, day):
             warn(note)
 
@@ -179,10 +181,17 @@ stages_app = typer.Typer(
     cls=WholeSentences,
     help="Configure the pipeline: list, add, rename, reorder, retire and restore stages.\n\n\b\n"
     "Example: prospectr stages add demo --before won",
-    no_args_is_help=True,
+    epilog="Without a command: the same as 'prospectr stages list'.",
     rich_markup_mode=None,
 )
 app.add_typer(stages_app, name="stages")
+
+
+@stages_app.callback(invoke_without_command=True)
+def _stages_default(ctx: typer.Context) -> None:
+    run_default(ctx, "list")
+
+
 StageArg = Annotated[str, typer.Argument(metavar="STAGE", help="Stage name.")]
 
 

@@ -15,7 +15,6 @@ db_app = typer.Typer(
     cls=WholeSentences,
     help="The database itself: copy it to a PostgreSQL server or back to a SQLite file.\n\n\b\n"
     "Example: prospectr db copy --to postgresql://me@db.example.org/prospectr",
-    no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(db_app, name="db")

@@ -3,9 +3,12 @@
 Every rule takes ``today`` as an argument, so tests can freeze it.
 
 Accepted forms (case-insensitive):
-- ISO: ``2026-12-01``; month-day with a dash: ``12-01`` or ``--12-01``
-  (the next such day for a due date; no year for a birthday);
-- day first with a slash or dot: ``1/12``, ``01.12.2026``;
+- ISO: ``2026-12-01``, also with slashes or dots when the year comes first
+  (``2026/12/01``, ``2026.12.01``); month-day with a dash: ``12-01`` or
+  ``--12-01`` (the next such day for a due date; no year for a birthday);
+- day first with a slash or dot: ``1/12``, ``01.12.2026``. A date that only
+  makes sense month first (``03/15``) is refused with the day-first form to
+  type: ``not a real date: '03/15' (day first: 15/03)``;
 - month names in English: ``1 Dec``, ``Dec 1 2026``, ``15 March``;
 - words: ``today``, ``tomorrow``, ``yesterday``, ``monday`` .. ``sunday``,
   ``next friday``, ``next week``, ``next month``;
@@ -38,9 +41,11 @@ _WEEKDAYS = {
 }
 _OFFSET_RE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$")
 _IN_RE = re.compile(r"^in\s+(\d{1,4})\s+(day|week|month|year)s?$")
-_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# Year first: with dashes (ISO), slashes or dots, the same separator twice.
+_ISO_RE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
 _MD_DASH_RE = re.compile(r"^(?:--)?(\d{1,2})-(\d{1,2})$")
 _DMY_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
+_SWAP_RE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})")
 
 
 @dataclass(frozen=True)
@@ -200,18 +205,35 @@ def _parse_any(text: str, today: date, *, past: bool) -> date | tuple[date, tupl
             ahead = 7
         return today + timedelta(days=ahead)
     if m := _ISO_RE.match(s):
-        return _real_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), original)
+        return _real_date(int(m.group(1)), int(m.group(3)), int(m.group(4)), original)
     year: int | None
     if m := _MD_DASH_RE.match(s):
         year, month, day = None, int(m.group(1)), int(m.group(2))
     elif m := _DMY_RE.match(s):
         day, month = int(m.group(1)), int(m.group(2))
         year = _full_year(m.group(3), today) if m.group(3) else None
+        _refuse_month_first(day, month, year, s, original)
     else:
         day, month, year = _parse_words(s, original)
     if year is None:
         return _next_month_day(month, day, today, original, past=past), (month, day)
     return _real_date(year, month, day, original)
+
+
+def _refuse_month_first(first: int, second: int, year: int | None, s: str, original: str) -> None:
+    """Refuse "03/15", which has no 15th month day first, naming the day-first form ("15/03").
+
+    Only when the numbers make a real date month first (``year``: that date's
+    year read month first); any other impossible date is left to the usual check.
+    """
+    if second <= 12:
+        return
+    try:
+        date(2000 if year is None else year, first, second)  # 2000: Feb 29 exists
+    except ValueError:
+        return
+    day_first = _SWAP_RE.sub(r"\3\2\1", s)
+    raise InvalidInput(f"not a real date: {original!r} (day first: {day_first})")
 
 
 def _parse_words(s: str, original: str) -> tuple[int, int, int | None]:
@@ -246,12 +268,15 @@ def parse_birthday(text: str, *, today: date) -> Birthday:
         raise InvalidInput("empty birthday")
     year: int | None
     if m := _ISO_RE.match(s):
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(4))
     elif m := _MD_DASH_RE.match(s):
         year, month, day = None, int(m.group(1)), int(m.group(2))
     elif m := _DMY_RE.match(s):
         day, month = int(m.group(1)), int(m.group(2))
         year = birth_year(m.group(3), month, day, today) if m.group(3) else None
+        # The year as it would be read month first (two digits depend on the day).
+        first_year = birth_year(m.group(3), day, month, today) if m.group(3) else None
+        _refuse_month_first(day, month, first_year, s, original)
     else:
         day, month, year = _parse_words(s, original)
     _check_month_day(month, day, original)

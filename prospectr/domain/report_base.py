@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVarTuple
 
@@ -98,6 +98,21 @@ class ReportFilter:
     until: date | None = None
     source: str | None = None
     tag: str | None = None
+    # The stored tags ``tag`` names, accents ignored (see :meth:`with_tags`);
+    # empty: ``tag`` exactly.
+    tags: tuple[str, ...] = ()
+
+    def with_tags(self, session: Session) -> ReportFilter:
+        """The filter with the stored tags its tag names ("ha noi" -> "hà nội").
+
+        ``tag`` becomes the first of them, so what is shown names a stored tag.
+        """
+        if not self.tag:
+            return self
+        from prospectr.domain.search import matching_tags
+
+        tags = tuple(matching_tags(session, self.tag))
+        return replace(self, tag=tags[0] if tags else self.tag, tags=tags)
 
     def normalized(self) -> ReportFilter:
         """Labels case-folded; refuses a period that ends before it starts."""
@@ -135,7 +150,10 @@ class ReportFilter:
         if self.tag:
             conds.append(
                 exists().where(
-                    and_(col(LeadTag.lead_id) == col(Lead.id), col(LeadTag.tag) == self.tag)
+                    and_(
+                        col(LeadTag.lead_id) == col(Lead.id),
+                        col(LeadTag.tag).in_(self.tags or (self.tag,)),
+                    )
                 )
             )
         if cohort:
@@ -357,7 +375,7 @@ class ReportData:
             raise InvalidInput(f"--by must be month or week, not {by!r}")
         self.session = session
         self.today = today
-        self.flt = (flt or ReportFilter()).normalized()
+        self.flt = (flt or ReportFilter()).normalized().with_tags(session)
         self.pipe = pipeline_of(session)
         self.sections = frozenset(sections)
         self.by = by

@@ -2,16 +2,19 @@
 
 Search is case- and accent-insensitive: the query is folded the same way as the
 stored ``search_text`` column, and matched with an escaped ``LIKE`` (portable to
-every backend; user wildcards are plain characters).
+every backend; user wildcards are plain characters). A phone number typed as
+shown ("+63 917 123 4567", "916 123-45-67") is matched by its digits, which
+``search_text`` holds (see :func:`text_conditions`).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal
+from sqlalchemy import Select, and_, exists, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -97,10 +100,53 @@ def _sales_count() -> Any:
     )
 
 
-def _conditions(session: Session, query: LeadQuery, today: date) -> list[ColumnElement[bool]]:
+# Characters a phone number is written with, besides digits and spaces.
+_PHONE_MARKS = frozenset("+-()./")
+# Fewer digits than this in a run of phone-like words: plain words ("room 12").
+MIN_PHONE_QUERY_DIGITS = 3
+
+
+def _contains(text: str) -> ColumnElement[bool]:
+    return col(Lead.search_text).like(f"%{like_escape(text)}%", escape="\\")
+
+
+def _phone_like(word: str) -> bool:
+    return all(ch.isdecimal() or ch in _PHONE_MARKS for ch in word)
+
+
+def text_conditions(text: str) -> list[ColumnElement[bool]]:
+    """Search text as conditions on ``Lead.search_text``: every word must be found.
+
+    Words are folded (case and accents ignored). A run of words made only of
+    digits and ``+ - ( ) . /`` holding at least 3 digits is a phone number as
+    displayed: it also matches when its digits, joined, are found (the stored
+    phone digits are part of ``search_text``), so "+63 917 123 4567" finds
+    63 917 1234567 while "374 91" still finds what each word finds.
+    """
+    words = fold(clean(text)).split()
     conds: list[ColumnElement[bool]] = []
-    for word in fold(clean(query.text)).split():
-        conds.append(col(Lead.search_text).like(f"%{like_escape(word)}%", escape="\\"))
+    i = 0
+    while i < len(words):
+        if not _phone_like(words[i]):
+            conds.append(_contains(words[i]))
+            i += 1
+            continue
+        end = i
+        while end < len(words) and _phone_like(words[end]):
+            end += 1
+        group = words[i:end]
+        i = end
+        digits = "".join(str(unicodedata.decimal(ch)) for w in group for ch in w if ch.isdecimal())
+        each = [_contains(w) for w in group]
+        if len(digits) < MIN_PHONE_QUERY_DIGITS or group == [digits]:
+            conds.extend(each)  # nothing to add: too short, or already plain digits
+        else:
+            conds.append(or_(and_(*each), _contains(digits)))
+    return conds
+
+
+def _conditions(session: Session, query: LeadQuery, today: date) -> list[ColumnElement[bool]]:
+    conds = text_conditions(query.text)
     if query.stage:
         from prospectr.domain.leads import resolve_stage
 
@@ -115,9 +161,9 @@ def _conditions(session: Session, query: LeadQuery, today: date) -> list[ColumnE
         cities = session.exec(select(Lead.city).where(col(Lead.city).is_not(None)).distinct())
         conds.append(col(Lead.city).in_([c for c in cities if c and fold(c) == wanted]))
     if query.tag:
-        tag = normalize_label(query.tag)
+        tags = matching_tags(session, query.tag)
         conds.append(
-            exists().where(and_(col(LeadTag.lead_id) == col(Lead.id), col(LeadTag.tag) == tag))
+            exists().where(and_(col(LeadTag.lead_id) == col(Lead.id), col(LeadTag.tag).in_(tags)))
         )
     if query.due:
         conds.append(
@@ -132,6 +178,25 @@ def _conditions(session: Session, query: LeadQuery, today: date) -> list[ColumnE
     if query.ids:
         conds.append(col(Lead.id).in_(query.ids))
     return conds
+
+
+def matching_tags(session: Session, tag: str) -> list[str]:
+    """The stored tags that ``tag`` names, case and accents ignored ("ha noi" -> "hà nội").
+
+    Folding happens here, not in SQL (whose ``lower()`` folds ASCII only); tags
+    are few. The tag exactly as typed (case-folded) comes first when stored, then
+    the others in order; empty when none folds alike.
+    """
+    exact = normalize_label(tag)
+    wanted = " ".join(fold(exact).split())
+    if not wanted:
+        return []
+    stored = session.exec(select(LeadTag.tag).distinct())
+    found = sorted(t for t in stored if " ".join(fold(t).split()) == wanted)
+    if exact in found:
+        found.remove(exact)
+        found.insert(0, exact)
+    return found
 
 
 def count_matching(session: Session, query: LeadQuery, *, today: date) -> int:
@@ -223,4 +288,14 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-__all__ = ["SORTS", "LeadQuery", "LeadRow", "count_matching", "lead_select", "list_leads"]
+__all__ = [
+    "MIN_PHONE_QUERY_DIGITS",
+    "SORTS",
+    "LeadQuery",
+    "LeadRow",
+    "count_matching",
+    "lead_select",
+    "list_leads",
+    "matching_tags",
+    "text_conditions",
+]

@@ -48,7 +48,9 @@ class Move:
 
     moved: bool  # False when the lead was already in the stage
     closed_followups: int = 0  # open follow-ups closed by a move into a lost stage
-    followup: FollowUp | None = None  # the follow-up added with the move
+    followup: FollowUp | None = None  # the follow-up added (or moved) with the move
+    # Already in a stage that asks for a follow-up: the date its open one had before.
+    followup_was: date | None = None
 
 
 def move_lead(
@@ -64,7 +66,10 @@ def move_lead(
 ) -> Move:
     """Move a lead to ``stage``.
 
-    Already in ``stage``: nothing moves, but a follow-up date given is added.
+    Already in ``stage``: nothing moves, but a follow-up date given is added;
+    when the stage asks for one (not-now) and the lead has an open follow-up
+    from a move into it, that one moves to the new date instead (giving the date
+    again corrects it, it does not stack reminders).
     Into a lost stage: the lead's open follow-ups are marked done (``now``).
 
     Raises InvalidInput when the stage is retired, or needs a reason or a
@@ -91,13 +96,32 @@ def move_lead(
             closed = _close_open_followups(session, lead.id, now)
         session.add(lead)
     followup = None
+    was = None
     if followup_due is not None:
-        about = f"follow up ({stage.name})" + (f": {reason}" if reason else "")
-        text = clean(followup_text) or about
-        followup = FollowUp(lead_id=lead.id, due=followup_due, text=text, created_at=now)
+        prefix = f"follow up ({stage.name})"
+        text = clean(followup_text) or prefix + (f": {reason}" if reason else "")
+        if already and stage.requires_followup:
+            followup = session.exec(
+                select(FollowUp)
+                .where(
+                    col(FollowUp.lead_id) == lead.id,
+                    col(FollowUp.done_at).is_(None),
+                    col(FollowUp.text).startswith(prefix, autoescape=True),
+                )
+                .order_by(col(FollowUp.due).desc(), col(FollowUp.id).desc())
+            ).first()
+        if followup is not None:
+            was = followup.due
+            followup.due = followup_due
+            if followup_text or reason:
+                followup.text = text
+            lead.updated_at = max(lead.updated_at, now)
+            session.add(lead)
+        else:
+            followup = FollowUp(lead_id=lead.id, due=followup_due, text=text, created_at=now)
         session.add(followup)
     session.flush()
-    return Move(moved=not already, closed_followups=closed, followup=followup)
+    return Move(moved=not already, closed_followups=closed, followup=followup, followup_was=was)
 
 
 def _close_open_followups(session: Session, lead_id: int, now: datetime) -> int:

@@ -175,14 +175,15 @@ def test_not_now_needs_a_followup_date_and_creates_it(cli: Run, query: Any) -> N
 
 
 @pytest.mark.usefixtures("leads")
-def test_lost_closes_follow_ups_and_a_follow_up_for_the_same_stage_is_added(
+def test_lost_closes_follow_ups_and_a_new_not_now_date_moves_the_follow_up(
     cli: Run, query: Any
 ) -> None:
     assert cli("move", "maria", "not-now", "-f", "jan 8", "-r", "after the holidays").exit_code == 0
-    again = cli("move", "maria", "not-now", "-f", "+2w", "--followup-text", "call back")
+    assert cli("followup", "add", "maria", "+1w", "send", "the", "card").exit_code == 0
+    again = cli("move", "maria", "not-now", "-f", "+2w")
     assert lines(again.stdout) == [
         "#1  Maria Santos is already in not-now",
-        "follow-up on 2026-12-08",
+        "follow-up on 2026-12-08 (moved from 2027-01-08)",
     ]
     lost = cli("move", "maria", "lost", "-r", "price")
     assert lines(lost.stdout) == [
@@ -190,8 +191,8 @@ def test_lost_closes_follow_ups_and_a_follow_up_for_the_same_stage_is_added(
         "closed 2 open follow-ups",
     ]
     assert query("SELECT due, text, done_at IS NOT NULL FROM follow_up ORDER BY id") == [
-        ("2027-01-08", "follow up (not-now): after the holidays", 1),
-        ("2026-12-08", "call back", 1),
+        ("2026-12-08", "follow up (not-now): after the holidays", 1),
+        ("2026-12-01", "send the card", 1),
     ]
 
 

@@ -127,7 +127,7 @@ def test_not_now_with_date_creates_the_followup(
     assert moves(session, lead)[-1] == ("new", "not-now", "after Tết")
 
 
-def test_followup_for_the_stage_the_lead_is_in_is_added(
+def test_a_new_not_now_date_moves_the_open_not_now_follow_up(
     session: Session, make_lead: Callable[..., Lead]
 ) -> None:
     lead = make_lead("Again")
@@ -136,12 +136,30 @@ def test_followup_for_the_stage_the_lead_is_in_is_added(
     move = move_lead(
         session, lead, not_now, now=LATER, followup_due=date(2027, 3, 1), followup_text="call back"
     )
-    assert move.moved is False
+    assert (move.moved, move.followup_was) == (False, date(2027, 1, 8))
     assert move.followup is not None
     assert move.followup.text == "call back"
     rows = session.exec(select(FollowUp.due, FollowUp.text).order_by(col(FollowUp.due))).all()
-    assert rows == [(date(2027, 1, 8), "follow up (not-now)"), (date(2027, 3, 1), "call back")]
+    assert rows == [(date(2027, 3, 1), "call back")]  # moved, not stacked
     assert moves(session, lead) == [(None, "new", None), ("new", "not-now", None)]
+
+
+def test_a_follow_up_for_the_stage_the_lead_is_in_is_added_when_none_is_open(
+    session: Session, make_lead: Callable[..., Lead]
+) -> None:
+    lead = make_lead("Again")
+    not_now = resolve_stage(session, "not-now")
+    first = move_lead(session, lead, not_now, now=NOW, followup_due=date(2027, 1, 8))
+    assert first.followup is not None
+    first.followup.done_at = LATER  # called back already
+    session.add(first.followup)
+    move = move_lead(session, lead, not_now, now=LATER, followup_due=date(2027, 3, 1))
+    assert (move.moved, move.followup_was) == (False, None)
+    rows = session.exec(select(FollowUp.due).order_by(col(FollowUp.due))).all()
+    assert rows == [date(2027, 1, 8), date(2027, 3, 1)]
+    new = resolve_stage(session, "new")
+    moved_back = move_lead(session, lead, new, now=LATER, followup_due=date(2027, 4, 1))
+    assert moved_back.followup_was is None  # only a stage that asks for a date moves one
 
 
 def test_lost_closes_the_open_followups(session: Session, make_lead: Callable[..., Lead]) -> None:

@@ -328,6 +328,11 @@ class LeadActions:
             said = f"moved to {stage.name}" if move.moved else f"is already in {stage.name}"
             if move.closed_followups:
                 said += f"; closed {plural(move.closed_followups, 'open follow-up')}"
+            if move.followup is not None and move.followup_was is not None:
+                said += (
+                    f"; follow-up moved from {move.followup_was.isoformat()}"
+                    f" to {move.followup.due.isoformat()}"
+                )
             return f"{name} {said}"
 
         if stage.requires_reason or stage.requires_followup:
