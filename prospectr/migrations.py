@@ -236,8 +236,8 @@ def _v2_stays(conn: Connection) -> None:
     for name in ("from_at", "stay_days"):
         spec = CreateColumn(history.c[name]).compile(dialect=conn.dialect)
         conn.execute(text(f"ALTER TABLE stage_history ADD COLUMN {spec}"))
-    Index("ix_stage_history_lead_at", history.c.lead_id, history.c.at).drop(conn)
-    Index("ix_stage_history_to_stage_id", history.c.to_stage_id).drop(conn)
+    Index("ix_stage_history_lead_at", history.c.lead_id, history.c.at).drop(conn, checkfirst=True)
+    Index("ix_stage_history_to_stage_id", history.c.to_stage_id).drop(conn, checkfirst=True)
     h = history.c
     Index("ix_stage_history_lead_at_stage", h.lead_id, h.at, h.to_stage_id).create(conn)
     Index("ix_stage_history_to_stage_lead", h.to_stage_id, h.lead_id).create(conn)

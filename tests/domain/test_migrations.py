@@ -301,3 +301,21 @@ def test_moves_after_the_upgrade_record_their_stay(opened: Engine) -> None:
     with session_scope(opened, write=False) as s:
         last = lead_detail(s, resolve_lead(s, "nguyen van an")).history[-1][0]
         assert (last.from_at, last.stay_days) == (datetime(2026, 11, 2, 9, 30), 18)
+
+
+def test_an_early_v1_without_the_history_time_index_opens(v1_copy: Path) -> None:
+    """The first v1 databases indexed stage history by lead only (the (lead, at)
+    index came later under the same version): their upgrade must not need it."""
+    with sqlite3.connect(v1_copy) as conn:
+        conn.execute("DROP INDEX ix_stage_history_lead_at")
+        conn.execute("CREATE INDEX ix_stage_history_lead_id ON stage_history (lead_id)")
+    engine = open_database(f"sqlite:///{v1_copy}", now=NOW)
+    assert schema_version(engine) == migrations.LATEST
+    engine.dispose()
+    after = dump(v1_copy)
+    assert {table: len(rows) for table, rows in after.items()} == {
+        **V1_COUNTS,
+        "schema_version": migrations.LATEST,
+    }
+    with sqlite3.connect(v1_copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
