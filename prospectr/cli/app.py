@@ -83,7 +83,15 @@ class _OneLineErrors(WholeSentences):
         except typer.Abort:
             sys.stderr.write("aborted\n")
             sys.exit(1)
+        if code == INTERRUPTED:
+            # Ctrl-C (the parser turns it into this exit code): a command's writes
+            # are one transaction, rolled back unless it had committed already.
+            sys.stderr.write("interrupted: changes not saved yet were rolled back\n")
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
 
 def _global_options_first(args: list[str]) -> list[str]:

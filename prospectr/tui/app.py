@@ -219,6 +219,8 @@ class ProspectrApp(App[None]):
                 raise
             self.notify("Reports are not available yet", severity="warning", markup=False)
             return
+        if isinstance(self.screen, module.ReportsScreen):
+            return  # already there (the palette can ask again): R on the screen reloads it
         self.push_screen(module.ReportsScreen(engine=self.engine, today=self.today()))
 
     # --- command palette ---------------------------------------------------------------

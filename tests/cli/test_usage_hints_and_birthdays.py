@@ -125,3 +125,23 @@ def test_db_after_a_double_dash_is_text(cli: Run, query: Any) -> None:
     result = cli("note", "1", "--", "--db")
     assert result.exit_code == 0, result.stderr
     assert query("SELECT text FROM interaction") == [("--db",)]
+
+
+def test_ctrl_c_says_so_and_rolls_back(
+    cli: Run, query: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from prospectr.domain import importer
+
+    assert cli("add", "Giữ Lại").exit_code == 0
+    source = tmp_path / "in.csv"
+    source.write_text("Name\nAna\nBo\n", encoding="utf-8")
+
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importer, "normalize_fields", stopped)
+    result = cli("import", str(source))
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr == "interrupted: changes not saved yet were rolled back\n"
+    assert query("SELECT name FROM lead") == [("Giữ Lại",)]
+    assert query("SELECT count(*) FROM import_batch") == [(0,)]

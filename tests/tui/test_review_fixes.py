@@ -250,6 +250,9 @@ def test_r_on_reports_does_not_stack_reports(make_app: AppFactory, seeded: dict[
             await press(pilot, "R")
             assert isinstance(app.screen, ReportsScreen)
             assert len(app.screen_stack) == depth
+            app.action_reports()  # what the command palette's "Reports" entry calls
+            await settle(pilot)
+            assert len(app.screen_stack) == depth
             await press(pilot, "escape")
             assert isinstance(app.screen, TodayScreen)
 
