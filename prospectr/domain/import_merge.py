@@ -171,6 +171,7 @@ class Merger:
         if values.get("do_not_contact") and not state["do_not_contact"]:
             state["do_not_contact"] = True  # set by a row, never cleared by one
             changed = True
+        replaced: list[tuple[str, str]] = []  # (custom field, the value a row replaced)
         email = values.get("email")
         by_email = self.run.by_email
         if (
@@ -180,6 +181,8 @@ class Merger:
         ):
             by_email[email] = lead_id
             if state["email"] != email:
+                if state["email"]:
+                    replaced.append(("other emails", state["email"]))
                 state["email"] = email
                 changed = True
         phone_key = values.get("phone_key")
@@ -190,6 +193,8 @@ class Merger:
             and by_phone.get(phone_key, lead_id) == lead_id
         ):
             by_phone[phone_key] = lead_id
+            if state["phone"] and state["phone_key"] != phone_key:
+                replaced.append(("other phones", state["phone"]))
             for key, value in (("phone", values.get("phone")), ("phone_key", phone_key)):
                 if state[key] != value:
                     state[key] = value
@@ -206,6 +211,9 @@ class Merger:
             if merged != current:
                 state["custom"] = merged
                 changed = True
+        if replaced:
+            # An email or phone a row replaced is kept with the others, not lost.
+            state["custom"] = _kept(state["custom"], replaced)
         for tag in dup.tags:
             if tag not in lead.tags:
                 lead.tags.add(tag)
@@ -357,6 +365,16 @@ class Merger:
             values = planned[lead_id][0]
             out[lead_id] = {"email": bool(values.get("email")), "phone": bool(values.get("phone"))}
         return out
+
+
+def _kept(custom: dict[str, str], replaced: list[tuple[str, str]]) -> dict[str, str]:
+    """``custom`` with each replaced value added to its list field (once, any case)."""
+    out = dict(custom)
+    for key, value in replaced:
+        listed = [v for v in (out.get(key) or "").split(", ") if v]
+        if value.casefold() not in {v.casefold() for v in listed}:
+            out[key] = ", ".join([*listed, value])
+    return out
 
 
 def _keys(row: Duplicate) -> Iterator[tuple[str, str]]:

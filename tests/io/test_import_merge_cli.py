@@ -110,3 +110,37 @@ def test_list_shows_updated_and_unchanged(cli: Cli, tmp_path: Path, db_path: Pat
         (0, 2, 2),
         (0, 0, 0),
     ]
+
+
+def test_update_keeps_a_replaced_email_and_phone_with_the_others(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    from prospectr.db import open_database
+    from tests.io.conftest import stored
+
+    def leads() -> dict[str, dict[str, Any]]:
+        engine = open_database(db_url)
+        try:
+            return stored(engine)
+        finally:
+            engine.dispose()
+
+    added = cli("add", "Maria Luz Santos", "-e", "maria@example.com", "-p", "+63 917 123 4567")
+    assert added.exit_code == 0
+    before = leads()
+    path = tmp_path / "upd.csv"
+    # The same email in other case: the phone is replaced.
+    path.write_text("Name,Email,Phone\nMaria Luz Santos,MARIA@example.com,+63 917 999 0000\n")
+    assert cli("import", str(path), "--on-duplicate", "update").exit_code == 0
+    # The same phone: the email is replaced.
+    path.write_text("Name,Email,Phone\nMaria Luz Santos,maria.s@example.ph,+63 917 999 0000\n")
+    assert cli("import", str(path), "--on-duplicate", "update").exit_code == 0
+    maria = leads()["Maria Luz Santos"]
+    assert (maria["email"], maria["phone"]) == ("maria.s@example.ph", "+63 917 999 0000")
+    assert maria["custom"] == {
+        "other phones": "+63 917 123 4567",
+        "other emails": "maria@example.com",
+    }
+    assert cli("import", "undo", "2").exit_code == 0
+    assert cli("import", "undo", "1").exit_code == 0
+    assert leads() == before
