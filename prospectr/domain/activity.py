@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 # The amount rules live in amounts.py; importable from here as before.
 from prospectr.domain.amounts import parse_amount as parse_amount
+from prospectr.domain.leads import get_row
 from prospectr.domain.text import clean, fold, plural
-from prospectr.errors import InvalidInput, NotFound
+from prospectr.errors import InvalidInput
 from prospectr.models import (
     INTERACTION_KINDS,
     FollowUp,
@@ -98,10 +99,7 @@ def overdue_note(due: date, today: date) -> str | None:
 
 def get_followup(session: Session, followup_id: int) -> FollowUp:
     """A follow-up by id. Raises NotFound."""
-    item = session.get(FollowUp, followup_id)
-    if item is None:
-        raise NotFound(f"no follow-up #{followup_id}")
-    return item
+    return get_row(session, FollowUp, followup_id, "follow-up")
 
 
 def complete_followup(session: Session, item: FollowUp, *, now: datetime) -> FollowUp:
@@ -282,18 +280,12 @@ class FollowUpCancelled:
 
 def get_sale(session: Session, sale_id: int) -> Sale:
     """A sale by id. Raises NotFound."""
-    item = session.get(Sale, sale_id)
-    if item is None:
-        raise NotFound(f"no sale #{sale_id}")
-    return item
+    return get_row(session, Sale, sale_id, "sale")
 
 
 def get_interaction(session: Session, interaction_id: int) -> Interaction:
     """A note or logged contact by id. Raises NotFound."""
-    item = session.get(Interaction, interaction_id)
-    if item is None:
-        raise NotFound(f"no note or contact #{interaction_id}")
-    return item
+    return get_row(session, Interaction, interaction_id, "note or contact")
 
 
 def delete_sale(session: Session, sale: Sale, *, now: datetime) -> SaleRemoved:

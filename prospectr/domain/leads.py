@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from prospectr.domain import text as t
 from prospectr.domain.dates import Birthday, parse_birthday
@@ -334,12 +334,20 @@ def delete_lead(session: Session, lead: Lead) -> None:
     session.flush()
 
 
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def get_row(session: Session, model: type[_Row], row_id: int, what: str) -> _Row:
+    """The row of ``model`` with this id. Raises NotFound (``no sale #9``)."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"no {what} #{row_id}")
+    return row
+
+
 def get_lead(session: Session, lead_id: int) -> Lead:
     """The lead with this id. Raises NotFound."""
-    lead = session.get(Lead, lead_id)
-    if lead is None:
-        raise NotFound(f"no lead #{lead_id}")
-    return lead
+    return get_row(session, Lead, lead_id, "lead")
 
 
 def resolve_lead(session: Session, ref: str) -> Lead:
