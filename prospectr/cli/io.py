@@ -191,6 +191,8 @@ def _input_file(target: str) -> Iterator[Path]:
     if target != "-":
         yield Path(target).expanduser()
         return
+    if _stdin_is_terminal():
+        fail("nothing is piped in: give a file, or pipe one into 'prospectr import -'", 2)
     import shutil
     import tempfile
 
@@ -202,6 +204,10 @@ def _input_file(target: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _db_file() -> Path | None:
@@ -248,7 +254,7 @@ def _print_report(report: ImportReport) -> None:
         echo("skipped: " + ", ".join(f"{n} {why}" for why, n in report.skips.most_common()))
         _print_rows(report.skipped_rows)
     if report.unchanged_rows:
-        echo(f"unchanged: {report.unchanged} duplicate(s) had nothing new for their lead")
+        echo(report.unchanged_line())
         _print_rows(report.unchanged_rows)
     if report.rejects:
         reasons = ", ".join(f"{n} {why}" for why, n in report.reject_reasons.most_common())

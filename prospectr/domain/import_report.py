@@ -93,10 +93,8 @@ class ImportReport:
         """Warnings about the imported rows as a whole (also in ``--json`` ``warnings``)."""
         if not self.no_contact:
             return []
-        return [
-            f"{self.no_contact} row(s) have no email or phone:"
-            " a re-import cannot tell them from new leads"
-        ]
+        rows = "1 row has" if self.no_contact == 1 else f"{self.no_contact} rows have"
+        return [f"{rows} no email or phone: a re-import cannot tell them from new leads"]
 
     def counts_line(self) -> str:
         """The summary's counts: ``imported 3, merged 0, skipped 1, rejected 1 (5 records)``."""
@@ -112,6 +110,11 @@ class ImportReport:
             f" {verb[2]} {self.skipped}, {verb[3]} {self.rejected}"
             f" ({plural(self.records, 'record')})"
         )
+
+    def unchanged_line(self) -> str:
+        """``unchanged: 2 duplicates had nothing new for their lead``."""
+        dups = "1 duplicate" if self.unchanged == 1 else f"{self.unchanged} duplicates"
+        return f"unchanged: {dups} had nothing new for their lead"
 
     def preview_lines(self) -> list[str]:
         """The first rows as they would be stored, one line each (a dry run's preview)."""

@@ -250,11 +250,12 @@ def _card_fields(card: Any) -> tuple[dict[str, Any], str]:
         out["name"] = _text(fn.value)
     if (n := first("n")) is not None and hasattr(n.value, "given"):
         given, family = _text(n.value.given), _text(n.value.family)
+        middle = _text(n.value.additional)
         # An N that only repeats FN as the given name (as prospectr exports a name
         # captured whole) adds no parts.
-        if family or given != out.get("name"):
+        if family or middle or given != out.get("name"):
             out["given_name"] = given
-            out["middle_name"] = _text(n.value.additional)
+            out["middle_name"] = middle
             out["family_name"] = family
     if (org := first("org")) is not None:
         org_value = org.value if isinstance(org.value, list) else [org.value]

@@ -98,18 +98,10 @@ def move_lead(
     followup = None
     was = None
     if followup_due is not None:
-        prefix = f"follow up ({stage.name})"
-        text = clean(followup_text) or prefix + (f": {reason}" if reason else "")
+        about = f"follow up ({stage.name})" + (f": {reason}" if reason else "")
+        text = clean(followup_text) or about
         if already and stage.requires_followup:
-            followup = session.exec(
-                select(FollowUp)
-                .where(
-                    col(FollowUp.lead_id) == lead.id,
-                    col(FollowUp.done_at).is_(None),
-                    col(FollowUp.text).startswith(prefix, autoescape=True),
-                )
-                .order_by(col(FollowUp.due).desc(), col(FollowUp.id).desc())
-            ).first()
+            followup = _followup_of_move_into(session, lead.id, stage.id)
         if followup is not None:
             was = followup.due
             followup.due = followup_due
@@ -122,6 +114,30 @@ def move_lead(
         session.add(followup)
     session.flush()
     return Move(moved=not already, closed_followups=closed, followup=followup, followup_was=was)
+
+
+def _followup_of_move_into(session: Session, lead_id: int, stage_id: int) -> FollowUp | None:
+    """The open follow-up the lead's latest move into the stage made, if still open.
+
+    Found by when it was made (with the move, at the move's time), not by its
+    text, which ``--followup-text`` or a stage rename may have changed.
+    """
+    entered = session.exec(
+        select(func.max(col(StageHistory.at))).where(
+            col(StageHistory.lead_id) == lead_id, col(StageHistory.to_stage_id) == stage_id
+        )
+    ).one()
+    if entered is None:
+        return None
+    return session.exec(
+        select(FollowUp)
+        .where(
+            col(FollowUp.lead_id) == lead_id,
+            col(FollowUp.done_at).is_(None),
+            col(FollowUp.created_at) == entered,
+        )
+        .order_by(col(FollowUp.id))  # the move's own comes before any added at that time
+    ).first()
 
 
 def _close_open_followups(session: Session, lead_id: int, now: datetime) -> int:

@@ -21,15 +21,18 @@ _FOLD_EXTRA = str.maketrans(
 )
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 # Whole terminal escape sequences, so that none leaves a tail such as "[31m"
-# once its ESC is gone: CSI (ESC [ or C1 0x9b, parameters, final byte), OSC and
-# the string controls DCS/SOS/PM/APC (up to BEL or ESC \\, or the end), and the
-# two-character escapes (ESC c, ESC 7 ...).
+# once its ESC is gone: CSI (ESC [, parameters, final byte), the string controls
+# OSC, DCS, SOS, PM and APC up to their terminator (BEL or ESC \\), and the
+# two-character escapes (ESC c, ESC 7 ...). Only 7-bit sequences that are
+# complete: a lone 8-bit C1 character (what Windows-1252 text read as Latin-1
+# holds) or an unterminated introducer loses just its control characters, so
+# no text is eaten with them.
 _ESCAPE_SEQ_RE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)"
     r"|\x1b[!-/]*[0-~]"
 )
-_ESCAPE_START_RE = re.compile("[\x1b\x90-\x9f]")
+_ESCAPE_START_RE = re.compile("\x1b")
 MIN_PHONE_DIGITS = 7
 _NOT_ASCII_DIGIT_RE = re.compile(r"[^0-9]+")
 

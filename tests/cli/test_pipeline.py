@@ -328,3 +328,22 @@ def test_where_with_db_option_and_server_url(cli: Run, tmp_path: Path) -> None:
         "postgresql://me:***@db.example/leads",
         "server or in-memory database (from --db)",
     ]
+
+
+def test_a_new_not_now_date_moves_the_follow_up_after_a_custom_text_or_a_rename(
+    cli: Run, query: Any
+) -> None:
+    cli("add", "Ana Cruz")
+    cli("add", "Ben Ong")
+    first = cli("move", "ana", "not-now", "-f", "+1w", "--followup-text", "after the holidays")
+    assert first.exit_code == 0
+    again = cli("move", "ana", "not-now", "-f", "+2w")
+    assert lines(again.stdout)[-1] == "follow-up on 2026-12-08 (moved from 2026-12-01)"
+    assert cli("move", "ben", "not-now", "-f", "+1w").exit_code == 0
+    assert cli("stages", "rename", "not-now", "later").exit_code == 0
+    renamed = cli("move", "ben", "later", "-f", "+2w")
+    assert lines(renamed.stdout)[-1] == "follow-up on 2026-12-08 (moved from 2026-12-01)"
+    assert query("SELECT lead_id, due, text FROM follow_up WHERE done_at IS NULL ORDER BY id") == [
+        (1, "2026-12-08", "after the holidays"),
+        (2, "2026-12-08", "follow up (not-now)"),
+    ]

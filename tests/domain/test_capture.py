@@ -81,6 +81,12 @@ def test_short_phone_refused(raw: str) -> None:
     [
         ("  Maria   Santos  ", "Maria Santos"),
         ("Ann\x1b[31mRed\x07", "AnnRed"),
+        # A lone C1 control (Windows-1252 text read as Latin-1) or an unterminated
+        # sequence loses only its control characters, never the text after it.
+        ("Bo\x9eena Nov\u00e1kov\u00e1", "Boena Nov\u00e1kov\u00e1"),
+        ("\x9bQuoted\x8b Shop", "Quoted Shop"),
+        ("x\x1b]unterminated name", "xunterminated name"),
+        ("Esc\x1b]0;title\x07ape", "Escape"),
         ("Zero\u200bWidth\u200d", "ZeroWidth"),
         ("\u202eevil\u202c name", "evil name"),
         ("line\nbreak\ttab", "line break tab"),

@@ -458,3 +458,16 @@ def test_import_from_standard_input(
     card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Иван Петров\r\nEND:VCARD\r\n"
     dry = cli("import", "-", "--dry-run", input=card)
     assert dry.stdout.startswith("dry run: nothing was written (stdin: vcard, utf-8)\n")
+
+
+def test_import_from_a_terminal_instead_of_a_pipe_says_so(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prospectr.cli import io as io_cli
+
+    monkeypatch.setattr(io_cli, "_stdin_is_terminal", lambda: True)
+    result = cli("import", "-")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: nothing is piped in: give a file, or pipe one into 'prospectr import -'\n"
+    )

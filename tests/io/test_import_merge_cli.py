@@ -40,7 +40,7 @@ def test_update_summary_says_updated_and_lists_unchanged_rows(
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
         "imported 1, updated 2, unchanged 2, skipped 0, rejected 0 (5 records) - batch #2",
-        "unchanged: 2 duplicate(s) had nothing new for their lead",
+        "unchanged: 2 duplicates had nothing new for their lead",
         "  line 2: duplicate of lead #1 (email maria@example.com): no change",
         "  line 6: duplicate of line 5 (email cy@example.com): no change",
         "undo with: prospectr import undo 2",

@@ -255,7 +255,7 @@ def test_rows_without_email_or_phone_are_counted(engine: Engine, tmp_path: Path)
     path = _write(tmp_path, "Connections.csv", LINKEDIN)
     report = run_import(engine, path)
     assert (report.imported, report.no_contact) == (4, 3)
-    warning = "3 row(s) have no email or phone: a re-import cannot tell them from new leads"
+    warning = "3 rows have no email or phone: a re-import cannot tell them from new leads"
     assert warning in report.all_warnings()
     assert report.as_dict()["warnings"] == [warning]
     assert report.as_dict()["without_email_or_phone"] == 3
@@ -271,12 +271,12 @@ def test_the_warning_is_printed_and_in_json(cli: Cli, tmp_path: Path) -> None:
     result = cli("import", str(path))
     assert result.stdout.splitlines() == [
         "imported 4, merged 0, skipped 0, rejected 0 (4 records) - batch #1",
-        "warning: 3 row(s) have no email or phone: a re-import cannot tell them from new leads",
+        "warning: 3 rows have no email or phone: a re-import cannot tell them from new leads",
         "undo with: prospectr import undo 1",
     ]
     dry = json.loads(cli("import", str(path), "--dry-run", "--json").stdout)
     assert dry["warnings"] == [
-        "3 row(s) have no email or phone: a re-import cannot tell them from new leads"
+        "3 rows have no email or phone: a re-import cannot tell them from new leads"
     ]
 
 

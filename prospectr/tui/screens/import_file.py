@@ -439,9 +439,7 @@ def report_text(report: ImportReport) -> Text:
         )
         lines.extend(_rows(report.skipped_rows))
     if report.unchanged_rows:
-        lines.append(
-            lit(f"unchanged: {report.unchanged} duplicate(s) had nothing new for their lead")
-        )
+        lines.append(lit(report.unchanged_line()))
         lines.extend(_rows(report.unchanged_rows))
     if report.rejects:
         reasons = ", ".join(f"{n} {why}" for why, n in report.reject_reasons.most_common())
