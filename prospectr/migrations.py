@@ -285,5 +285,71 @@ def _v2_stays(conn: Connection) -> None:
     conn.execute(update(history).where(h.from_at.is_not(None)).values(stay_days=days))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_stays]
+def _v3_ids_never_reused(conn: Connection) -> None:
+    """Notes and contacts, follow-ups and sales get ids that are never given again.
+
+    SQLite gives the highest id of a deleted row to the next new row, so
+    ``prospectr sale delete 8`` run again from the shell's history would delete
+    the next sale. Each table is rebuilt with AUTOINCREMENT (same columns, rows,
+    ids and indexes). PostgreSQL's sequences never reuse an id: nothing to do.
+    The lead table keeps its ids as they are: rebuilding it needs foreign keys
+    off, which SQLite does not allow inside the migration's transaction.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    md = MetaData()
+
+    def lead_id() -> Column[int]:
+        return Column("lead_id", Integer, ForeignKey("lead.id", ondelete="CASCADE"), nullable=False)
+
+    Table("lead", md, Column("id", Integer, primary_key=True))
+    rebuilt: dict[str, tuple[list[Column[Any]], list[tuple[str, tuple[str, ...]]]]] = {
+        "interaction": (
+            [
+                Column("kind", String, nullable=False),
+                Column("at", DateTime, nullable=False),
+                Column("text", String, nullable=False),
+            ],
+            [("ix_interaction_lead_at", ("lead_id", "at")), ("ix_interaction_at", ("at",))],
+        ),
+        "follow_up": (
+            [
+                Column("due", Date, nullable=False),
+                Column("text", String, nullable=False),
+                Column("created_at", DateTime, nullable=False),
+                Column("done_at", DateTime),
+            ],
+            [
+                ("ix_follow_up_open", ("done_at", "due")),
+                ("ix_follow_up_lead", ("lead_id", "done_at", "due")),
+            ],
+        ),
+        "sale": (
+            [
+                Column("date", Date, nullable=False),
+                Column("amount_cents", Integer, nullable=False),
+                Column("description", String, nullable=False),
+            ],
+            [("ix_sale_lead_id", ("lead_id",))],
+        ),
+    }
+    for name, (columns, indexes) in rebuilt.items():
+        new = Table(
+            f"{name}_v3",
+            md,
+            Column("id", Integer, primary_key=True),
+            lead_id(),
+            *columns,
+            sqlite_autoincrement=True,
+        )
+        new.create(conn)
+        names = ", ".join(c.name for c in new.columns)
+        conn.execute(text(f"INSERT INTO {name}_v3 ({names}) SELECT {names} FROM {name}"))
+        conn.execute(text(f"DROP TABLE {name}"))  # a child table: no cascade
+        conn.execute(text(f"ALTER TABLE {name}_v3 RENAME TO {name}"))
+        for index, on in indexes:
+            conn.execute(text(f"CREATE INDEX {index} ON {name} ({', '.join(on)})"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_stays, _v3_ids_never_reused]
 LATEST = len(MIGRATIONS)

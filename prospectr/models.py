@@ -101,11 +101,16 @@ class LeadTag(SQLModel, table=True):
     tag: str = Field(primary_key=True, index=True)
 
 
+# Tables whose ids a delete never frees for a new row (see migrations._v3_ids_never_reused).
+_NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 class Interaction(SQLModel, table=True):
     """A note or a logged contact: call, sms, chat, email, social, meeting."""
 
     # The latest interaction of each lead in one index seek (stale report).
-    __table_args__ = (Index("ix_interaction_lead_at", "lead_id", "at"),)
+    # Ids are never given again after a delete (schema v3, SQLite's AUTOINCREMENT).
+    __table_args__ = (Index("ix_interaction_lead_at", "lead_id", "at"), _NEVER_REUSED)
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id", ondelete="CASCADE")
@@ -156,6 +161,7 @@ class FollowUp(SQLModel, table=True):
         Index("ix_follow_up_open", "done_at", "due"),
         # A lead's next open follow-up in one seek (lists sort and show it).
         Index("ix_follow_up_lead", "lead_id", "done_at", "due"),
+        _NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -168,6 +174,8 @@ class FollowUp(SQLModel, table=True):
 
 class Sale(SQLModel, table=True):
     """A purchase by a lead; the first makes a customer, the second a repeat customer."""
+
+    __table_args__ = (_NEVER_REUSED,)
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id", index=True, ondelete="CASCADE")

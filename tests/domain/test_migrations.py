@@ -319,3 +319,24 @@ def test_an_early_v1_without_the_history_time_index_opens(v1_copy: Path) -> None
     }
     with sqlite3.connect(v1_copy) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_v3_never_gives_a_deleted_id_again(v1_copy: Path, opened: Engine) -> None:
+    opened.dispose()
+    inserts = {
+        "sale": "INSERT INTO sale (lead_id, date, amount_cents, description)"
+        " VALUES (:lead, '2026-11-24', 100, '')",
+        "interaction": "INSERT INTO interaction (lead_id, kind, at, text)"
+        " VALUES (:lead, 'note', '2026-11-24 10:00:00', 'x')",
+        "follow_up": "INSERT INTO follow_up (lead_id, due, text, created_at)"
+        " VALUES (:lead, '2026-12-01', 'x', '2026-11-24 10:00:00')",
+    }
+    with sqlite3.connect(v1_copy) as conn:
+        lead = conn.execute("SELECT min(id) FROM lead").fetchone()[0]
+        for table, sql in inserts.items():
+            (highest,) = conn.execute(f"SELECT max(id) FROM {table}").fetchone()
+            assert highest is not None, table  # the fixture has rows in each
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (highest,))
+            new_id = conn.execute(sql, {"lead": lead}).lastrowid
+            assert new_id == highest + 1, table
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -65,7 +65,12 @@ def stored(engine: Engine) -> dict[str, dict[str, Any]]:
 
 
 def sqlite_dump(path: Path, *, journal: bool = False) -> list[str]:
-    """``iterdump()`` of a SQLite file; without the import journal tables unless asked."""
+    """``iterdump()`` of a SQLite file; without the import journal tables unless asked.
+
+    Without the journal, the id counters (``sqlite_sequence``) are left out too:
+    an undone import gives back every row, but the ids it used are never given
+    again (schema v3), so the counters rightly stay where the import left them.
+    """
     conn = sqlite3.connect(path)
     try:
         lines = list(conn.iterdump())
@@ -73,7 +78,8 @@ def sqlite_dump(path: Path, *, journal: bool = False) -> list[str]:
         conn.close()
     if journal:
         return lines
-    return [line for line in lines if "import_batch" not in line and "import_item" not in line]
+    kept = ("import_batch", "import_item", '"sqlite_sequence"')
+    return [line for line in lines if not any(word in line for word in kept)]
 
 
 def table_dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
