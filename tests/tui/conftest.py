@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,22 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+@asynccontextmanager
+async def started(
+    app: ProspectrApp, size: tuple[int, int] = (120, 36)
+) -> AsyncIterator[Pilot[Any]]:
+    """The app running headless (notifications kept), once its first screen has settled."""
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Press ``keys``, then let the workers finish and the screen catch up."""
+    await pilot.press(*keys)
+    await settle(pilot)
 
 
 def screen_text(app: ProspectrApp) -> str:

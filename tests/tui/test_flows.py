@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ from prospectr.tui.screens.leads import LeadsScreen
 from prospectr.tui.screens.today import TodayScreen
 from prospectr.tui.widgets.lead_table import LeadTable
 
-from .conftest import NOW, TODAY, lead_named, run, screen_text, settle
+from .conftest import NOW, TODAY, lead_named, press, run, screen_text, settle, started
 
 AppFactory = Callable[..., ProspectrApp]
 SIZE = (120, 36)
@@ -36,20 +35,6 @@ SIZE = (120, 36)
 def stage_of(engine: Engine, lead_id: int) -> str:
     with session_scope(engine, write=False) as s:
         return domain.lead_detail(s, domain.get_lead(s, lead_id)).stage.name
-
-
-@asynccontextmanager
-async def started(app: ProspectrApp, size: tuple[int, int] = SIZE) -> AsyncIterator[Pilot[Any]]:
-    """The app running headless (notifications kept), once its first screen has settled."""
-    async with app.run_test(size=size, notifications=True) as pilot:
-        await settle(pilot)
-        yield pilot
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    """Press ``keys``, then let the workers finish and the screen catch up."""
-    await pilot.press(*keys)
-    await settle(pilot)
 
 
 async def open_lead(pilot: Pilot[Any], app: ProspectrApp, text: str) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from prospectr.tui.screens.help import HelpScreen
 from prospectr.tui.screens.import_file import ImportScreen
 from prospectr.tui.screens.leads import LeadsScreen
 
-from .conftest import lead_named, run, screen_text, settle
+from .conftest import lead_named, press, run, screen_text, settle, started
 
 AppFactory = Callable[..., ProspectrApp]
 SIZE = (120, 40)
@@ -57,18 +56,6 @@ def counts(engine: Engine) -> tuple[int, int]:
         leads = s.exec(select(func.count()).select_from(Lead)).one()
         batches = s.exec(select(func.count()).select_from(ImportBatch)).one()
     return leads, batches
-
-
-@asynccontextmanager
-async def started(app: ProspectrApp) -> AsyncIterator[Pilot[Any]]:
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        yield pilot
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    await pilot.press(*keys)
-    await settle(pilot)
 
 
 async def open_import(pilot: Pilot[Any], app: ProspectrApp, path: str = "") -> ImportScreen:
@@ -110,7 +97,7 @@ def test_preview_shows_the_dry_run_and_writes_nothing(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with started(app) as pilot:
+        async with started(app, SIZE) as pilot:
             screen = await open_import(pilot, app, people.name)
             await press(pilot, "enter")
             assert app.screen is screen
@@ -139,7 +126,7 @@ def test_import_writes_the_rows_and_shows_the_batch(
 ) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with started(app) as pilot:
+        async with started(app, SIZE) as pilot:
             assert isinstance(app.screen, LeadsScreen)
             assert "No leads yet." in screen_text(app)
             screen = await open_import(pilot, app, people.name)
@@ -191,7 +178,7 @@ def test_on_duplicate_choice_reaches_the_import(
 
     async def scenario() -> None:
         app = make_app()
-        async with started(app) as pilot:
+        async with started(app, SIZE) as pilot:
             await open_import(pilot, app, people.name)
             await press(pilot, "ctrl+s")
             await press(pilot, "escape")
@@ -220,7 +207,7 @@ def test_a_missing_file_is_said_under_the_field(
 
     async def scenario() -> None:
         app = make_app()
-        async with started(app) as pilot:
+        async with started(app, SIZE) as pilot:
             screen = await open_import(pilot, app, "~/nope.csv")
             hint = screen.query_one("#import-path-hint", Static)
             assert hint.display
@@ -254,7 +241,7 @@ def test_a_file_the_domain_refuses_is_one_error_line(
 
     async def scenario() -> None:
         app = make_app()
-        async with started(app) as pilot:
+        async with started(app, SIZE) as pilot:
             screen = await open_import(pilot, app, empty.name)
             await press(pilot, "enter")
             assert error_line(screen) == "empty.csv is empty"
@@ -275,7 +262,7 @@ def test_a_file_the_domain_refuses_is_one_error_line(
 def test_i_is_ignored_while_a_modal_is_open(make_app: AppFactory) -> None:
     async def scenario() -> None:
         app = make_app()
-        async with started(app) as pilot:
+        async with started(app, SIZE) as pilot:
             await press(pilot, "question_mark")
             assert isinstance(app.screen, HelpScreen)
             await press(pilot, "i")

@@ -7,15 +7,12 @@ with typed data, an empty search result, and the hints on an empty database.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
-from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList
 
 from prospectr import domain
@@ -32,23 +29,10 @@ from prospectr.tui.screens.leads import NO_LEADS, NO_MATCH, LeadsScreen
 from prospectr.tui.screens.reports import ReportsScreen
 from prospectr.tui.screens.today import TodayScreen
 
-from .conftest import NOW, TODAY, lead_named, run, screen_text, settle
+from .conftest import NOW, TODAY, lead_named, press, run, screen_text, settle, started
 
 AppFactory = Callable[..., ProspectrApp]
 SIZE = (120, 36)
-
-
-@asynccontextmanager
-async def started(app: ProspectrApp, size: tuple[int, int] = SIZE) -> AsyncIterator[Pilot[Any]]:
-    """The app running headless (notifications kept), once its first screen has settled."""
-    async with app.run_test(size=size, notifications=True) as pilot:
-        await settle(pilot)
-        yield pilot
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    await pilot.press(*keys)
-    await settle(pilot)
 
 
 def agenda_lines(app: ProspectrApp) -> list[str]:
